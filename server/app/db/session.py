@@ -1,0 +1,22 @@
+"""Async engine and session factory.
+
+Engines are built by whoever owns the process lifetime (the API's lifespan, a worker process,
+a CLI command), never at import time: embedded mode only knows the database URL at run time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+
+def create_engine(database_url: str, *, pooled: bool = True) -> AsyncEngine:
+    if pooled:
+        return create_async_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # Short-lived processes (CLI commands, tests) should not keep idle connections around.
+    return create_async_engine(database_url, poolclass=NullPool)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: responses are built from objects after the commit that made them durable.
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,59 @@
+from datetime import datetime
+from typing import Literal, cast, get_args
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from app.schemas.feedback import FeedbackReport
+
+SessionState = Literal["pending", "processing", "complete", "failed"]
+FeedbackState = SessionState
+
+
+def as_state(value: str) -> SessionState:
+    """A status column's value as the schema's literal; anything else is a bug worth a loud error."""
+    if value not in get_args(SessionState):
+        raise ValueError(f"unknown status {value!r}")
+    return cast(SessionState, value)
+
+
+class SessionCreateRequest(BaseModel):
+    resume_id: UUID
+    job_description: str = Field(min_length=50, max_length=5000)
+
+
+class SessionCreateResponse(BaseModel):
+    session_id: UUID
+    generated_questions: list[str] = Field(min_length=3, max_length=10)
+
+
+class SessionAcceptedResponse(BaseModel):
+    """The 202 body of `POST /sessions` (`{"session_id": ..., "status": "processing"}`)."""
+
+    session_id: UUID
+    status: Literal["processing"]
+
+
+class SessionStatus(BaseModel):
+    session_id: UUID
+    status: SessionState
+    results: list["RecordingResult"]
+    # Additive to the spec: without the questions no client could show the mock interview.
+    generated_questions: list[str] = Field(default_factory=list)
+    failure_reason: str | None = None
+    job_description: str | None = None
+    resume_id: UUID | None = None
+    created_at: datetime | None = None
+
+
+class RecordingResult(BaseModel):
+    recording_id: UUID
+    question: str
+    transcript: str | None = None
+    feedback: "FeedbackReport | None" = None
+    # Additive to the spec: lets a client tell "still working" from "gave up".
+    feedback_status: FeedbackState | None = None
+    failure_reason: str | None = None
+
+
+SessionStatus.model_rebuild()
