@@ -1,0 +1,1 @@
+"""Start, probe and stop the services the server needs, each bound to the loopback interface."""

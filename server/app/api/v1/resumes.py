@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, status
+
+from app.api.deps import SessionDep, SettingsDep, StorageDep
+from app.api.v1.openapi import multipart_body
+from app.core.auth import CurrentUser
+from app.schemas.error import ErrorResponse
+from app.schemas.resume import ResumeDetail, ResumeUploadResponse
+from app.services import resumes
+from app.services.uploads import receive_upload
+
+router = APIRouter(prefix="/resumes", tags=["resumes"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}},
+    openapi_extra=multipart_body(files=("file",), fields=()),
+)
+async def upload_resume(
+    request: Request,
+    current_user: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+) -> ResumeUploadResponse:
+    """Upload a resume (PDF or DOCX, at most MAX_RESUME_FILE_SIZE_MB); its text is extracted at once."""
+    async with receive_upload(
+        request, file_fields=frozenset({"file"}), max_file_bytes=settings.max_resume_bytes
+    ) as form:
+        resume = await resumes.upload_resume(
+            session, storage, settings, current_user, form.require_file("file")
+        )
+    return ResumeUploadResponse(
+        resume_id=resume.id, filename=resume.original_filename, created_at=resume.created_at
+    )
+
+
+@router.get("/{resume_id}", responses={404: {"model": ErrorResponse}})
+async def get_resume(resume_id: uuid.UUID, current_user: CurrentUser, session: SessionDep) -> ResumeDetail:
+    """Resume metadata and parsed text."""
+    resume = await resumes.get_owned_resume(session, current_user, resume_id)
+    return ResumeDetail(
+        id=resume.id,
+        user_id=resume.user_id,
+        original_filename=resume.original_filename,
+        parsed_text=resume.parsed_text or "",
+        created_at=resume.created_at,
+    )

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, status
+
+from app.api.deps import JobsDep, SessionDep, SettingsDep, StorageDep
+from app.api.v1.openapi import multipart_body
+from app.core.auth import CurrentUser
+from app.schemas.error import ErrorResponse
+from app.schemas.recording import RecordingSubmitResponse
+from app.schemas.session import SessionAcceptedResponse, SessionCreateRequest, SessionStatus
+from app.services import recordings, sessions
+from app.services.uploads import receive_upload
+
+router = APIRouter(prefix="/sessions", tags=["sessions"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+)
+async def create_session(
+    body: SessionCreateRequest, current_user: CurrentUser, session: SessionDep, jobs: JobsDep
+) -> SessionAcceptedResponse:
+    """Create an interview session; its questions are generated in the background."""
+    interview = await sessions.create_session(session, jobs, current_user, body)
+    return SessionAcceptedResponse(session_id=interview.id, status="processing")
+
+
+@router.get("/{session_id}", responses={404: {"model": ErrorResponse}})
+async def get_session(session_id: uuid.UUID, current_user: CurrentUser, session: SessionDep) -> SessionStatus:
+    """The session's status, its generated questions, and every answer with its feedback."""
+    return await sessions.get_session_status(session, current_user, session_id)
+
+
+@router.post(
+    "/{session_id}/recordings",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 413: {"model": ErrorResponse}},
+    openapi_extra=multipart_body(files=("audio",), fields=("question",)),
+)
+async def submit_recording(
+    session_id: uuid.UUID,
+    request: Request,
+    current_user: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
+    jobs: JobsDep,
+    settings: SettingsDep,
+) -> RecordingSubmitResponse:
+    """Submit a spoken answer; transcription and feedback run in the background."""
+    # Ownership first: a stranger's session id is a 404 before a single byte of audio is read.
+    await sessions.get_owned_session(session, current_user, session_id)
+    async with receive_upload(
+        request, file_fields=frozenset({"audio"}), max_file_bytes=settings.max_audio_bytes
+    ) as form:
+        recording = await recordings.submit_recording(
+            session,
+            storage,
+            jobs,
+            settings,
+            current_user,
+            session_id,
+            form.require_field("question"),
+            form.require_file("audio"),
+        )
+    return RecordingSubmitResponse(recording_id=recording.id, status="processing")

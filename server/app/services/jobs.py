@@ -1,0 +1,30 @@
+"""Enqueues background jobs by their spec names, only ever after the rows they need are committed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from enum import StrEnum
+
+from celery import Celery
+
+logger = logging.getLogger(__name__)
+
+
+class TaskName(StrEnum):
+    PROCESS_RECORDING = "workers.transcription.process_recording"
+    GENERATE_FEEDBACK_REPORT = "workers.feedback.generate_feedback_report"
+    GENERATE_INTERVIEW_QUESTIONS = "workers.session.generate_interview_questions"
+
+
+class JobDispatcher:
+    def __init__(self, celery: Celery) -> None:
+        self._celery = celery
+
+    def enqueue_sync(self, task: TaskName, entity_id: str) -> None:
+        self._celery.send_task(str(task), args=(entity_id,))
+        logger.info("enqueued %s for %s", task, entity_id)
+
+    async def enqueue(self, task: TaskName, entity_id: str) -> None:
+        # kombu's publish blocks on the broker socket.
+        await asyncio.to_thread(self.enqueue_sync, task, entity_id)

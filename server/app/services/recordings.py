@@ -1,0 +1,97 @@
+"""Recorded answers: submission (transcription and feedback come from background jobs) and lookup."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings
+from app.core.errors import invalid_input, not_found
+from app.db.models import Feedback, InterviewSession, Recording, User
+from app.schemas.feedback import FeedbackReport
+from app.schemas.recording import MAX_QUESTION_LENGTH, RecordingDetail
+from app.schemas.session import as_state
+from app.services.audio import AudioError, probe_duration_seconds
+from app.services.jobs import JobDispatcher, TaskName
+from app.services.resumes import check_extension, store_then_commit
+from app.services.sessions import get_owned_session
+from app.services.storage import ObjectStorage, new_object_key
+from app.services.uploads import ReceivedFile
+
+AUDIO_CONTENT_TYPES = {
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".webm": "audio/webm",
+}
+
+
+def clean_question(question: str) -> str:
+    cleaned = " ".join(question.split())
+    if not cleaned:
+        raise invalid_input("The question must not be empty")
+    if len(cleaned) > MAX_QUESTION_LENGTH:
+        raise invalid_input(f"The question must be at most {MAX_QUESTION_LENGTH} characters")
+    return cleaned
+
+
+async def submit_recording(
+    session: AsyncSession,
+    storage: ObjectStorage,
+    jobs: JobDispatcher,
+    settings: Settings,
+    user: User,
+    session_id: uuid.UUID,
+    question: str,
+    received: ReceivedFile,
+) -> Recording:
+    interview = await get_owned_session(session, user, session_id)
+    question_text = clean_question(question)
+    check_extension(received, settings.ALLOWED_AUDIO_EXTENSIONS, "audio")
+    try:
+        duration = await asyncio.to_thread(probe_duration_seconds, received.path, received.extension)
+    except AudioError as exc:
+        raise invalid_input(str(exc)) from exc
+    key = new_object_key("recordings", user.id, received.extension)
+    recording = Recording(
+        session_id=interview.id,
+        question_text=question_text,
+        audio_storage_path=key,
+        feedback_status="pending",
+        audio_duration_seconds=duration,
+    )
+    # The session has work in flight again until every answer has its feedback.
+    interview.status = "processing"
+    await store_then_commit(
+        session, storage, recording, key, received, AUDIO_CONTENT_TYPES.get(received.extension, "audio/*")
+    )
+    await jobs.enqueue(TaskName.PROCESS_RECORDING, str(recording.id))
+    return recording
+
+
+async def get_recording_detail(session: AsyncSession, user: User, recording_id: uuid.UUID) -> RecordingDetail:
+    row = (
+        await session.execute(
+            select(Recording, Feedback)
+            .join(InterviewSession, InterviewSession.id == Recording.session_id)
+            .outerjoin(Feedback, Feedback.recording_id == Recording.id)
+            .where(Recording.id == recording_id, InterviewSession.user_id == user.id)
+        )
+    ).first()
+    if row is None:
+        raise not_found("Recording not found")
+    recording, feedback = row._tuple()
+    return RecordingDetail(
+        id=recording.id,
+        session_id=recording.session_id,
+        question_text=recording.question_text,
+        transcript=recording.transcript,
+        feedback_status=as_state(recording.feedback_status),
+        feedback=FeedbackReport.model_validate(feedback.report) if feedback is not None else None,
+        created_at=recording.created_at,
+        audio_duration_seconds=recording.audio_duration_seconds,
+        failure_reason=recording.failure_reason,
+    )

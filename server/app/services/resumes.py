@@ -1,0 +1,88 @@
+"""Resume upload and lookup."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings
+from app.core.errors import invalid_input, not_found
+from app.db.models import Resume, User
+from app.services.documents import DocumentError, extract_resume_text
+from app.services.storage import ObjectStorage, new_object_key
+from app.services.uploads import ReceivedFile
+
+logger = logging.getLogger(__name__)
+
+RESUME_CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def check_extension(received: ReceivedFile, allowed: list[str], kind: str) -> None:
+    if not received.filename:
+        raise invalid_input(f"The {kind} upload has no filename")
+    if received.extension not in allowed:
+        shown = received.extension or "no extension"
+        raise invalid_input(f"Unsupported {kind} type ({shown}); accepted: {', '.join(allowed)}")
+    if received.size == 0:
+        raise invalid_input(f"The {kind} file is empty")
+
+
+async def store_then_commit(
+    session: AsyncSession,
+    storage: ObjectStorage,
+    row: object,
+    key: str,
+    received: ReceivedFile,
+    content_type: str,
+) -> None:
+    """Object first, row second: a row never points at a missing object, and a failed commit
+    removes the object it would have pointed at."""
+    await storage.upload_file(key, received.path, content_type=content_type)
+    try:
+        session.add(row)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        try:
+            await storage.remove(key)
+        except Exception:
+            logger.exception("could not remove orphaned object %s after a failed commit", key)
+        raise
+
+
+async def upload_resume(
+    session: AsyncSession, storage: ObjectStorage, settings: Settings, user: User, received: ReceivedFile
+) -> Resume:
+    check_extension(received, settings.ALLOWED_RESUME_EXTENSIONS, "resume")
+    try:
+        parsed_text = await asyncio.to_thread(extract_resume_text, received.path, received.extension)
+    except DocumentError as exc:
+        raise invalid_input(str(exc)) from exc
+    key = new_object_key("resumes", user.id, received.extension)
+    resume = Resume(
+        user_id=user.id, storage_path=key, original_filename=received.filename, parsed_text=parsed_text
+    )
+    await store_then_commit(
+        session,
+        storage,
+        resume,
+        key,
+        received,
+        RESUME_CONTENT_TYPES.get(received.extension, "application/octet-stream"),
+    )
+    return resume
+
+
+async def get_owned_resume(session: AsyncSession, user: User, resume_id: uuid.UUID) -> Resume:
+    # Someone else's id answers exactly like an unknown one: ids must not leak across users.
+    resume = await session.scalar(select(Resume).where(Resume.id == resume_id, Resume.user_id == user.id))
+    if resume is None:
+        raise not_found("Resume not found")
+    return resume

@@ -1,0 +1,50 @@
+"""The transcription job's body (the spec's `workers.transcription.process_recording` steps)."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from pathlib import Path
+
+from app.db.models import Recording
+from app.services.job_context import JobContext
+from app.services.jobs import TaskName
+from app.services.recordings import AUDIO_CONTENT_TYPES
+from app.services.whisper_client import transcribe
+
+logger = logging.getLogger(__name__)
+
+
+async def transcribe_recording(context: JobContext, recording_id: uuid.UUID) -> None:
+    async with context.session_factory() as db:
+        recording = await db.get(Recording, recording_id)
+        if recording is None:
+            logger.info("recording %s no longer exists; nothing to transcribe", recording_id)
+            return
+        if recording.feedback_status in ("complete", "failed"):
+            return
+        key = recording.audio_storage_path
+
+    extension = Path(key).suffix
+    with tempfile.TemporaryDirectory(prefix="ascend-transcribe-") as workdir:
+        audio_path = Path(workdir) / f"answer{extension}"
+        await context.storage.download_file(key, audio_path)
+        result = await transcribe(
+            context.settings.WHISPER_SERVICE_URL,
+            audio_path,
+            audio_path.name,
+            AUDIO_CONTENT_TYPES.get(extension, "application/octet-stream"),
+            timeout_seconds=context.settings.WHISPER_REQUEST_TIMEOUT_SECONDS,
+        )
+
+    async with context.session_factory() as db:
+        recording = await db.get(Recording, recording_id, with_for_update=True)
+        if recording is None:
+            return
+        recording.transcript = result.text.strip()
+        if recording.audio_duration_seconds is None and result.duration_seconds:
+            recording.audio_duration_seconds = result.duration_seconds
+        recording.feedback_status = "processing"
+        await db.commit()
+    await context.jobs.enqueue(TaskName.GENERATE_FEEDBACK_REPORT, str(recording_id))

@@ -1,0 +1,99 @@
+"""The task base class: bounded retries with exponential backoff, and a `failed` row when it gives up."""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import redis.exceptions
+import sqlalchemy.exc
+from celery import Task
+from celery.exceptions import Retry
+
+from app.core.config import get_settings
+from app.services.job_context import JobContext
+from app.services.job_errors import PermanentJobError, TransientJobError
+from app.services.storage import StorageError
+from app.workers.runtime import runtime
+
+logger = logging.getLogger(__name__)
+
+# What a later attempt may well get past: a service restarting, a dropped connection, a busy model.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    TransientJobError,
+    httpx.TransportError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    redis.exceptions.ConnectionError,
+    StorageError,
+    ConnectionError,
+    TimeoutError,
+)
+
+JobFunction = Callable[[JobContext, uuid.UUID], Awaitable[None]]
+FailureMarker = Callable[[JobContext, uuid.UUID, str], Awaitable[None]]
+
+
+def backoff_seconds(attempt: int, base: float, cap: float) -> float:
+    """Full-jitter exponential backoff: spreads retries out so a recovering service isn't stampeded."""
+    return random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311
+
+
+def failure_reason(exc: BaseException) -> str:
+    if isinstance(exc, PermanentJobError):
+        return str(exc)
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return f"Gave up after repeated attempts: {exc}"
+    return "An internal error stopped the analysis; try submitting again"
+
+
+class AscendTask(Task):  # type: ignore[type-arg]
+    """One entity id in, a row updated out; `mark_failed` records why it gave up."""
+
+    abstract = True
+    mark_failed: FailureMarker
+
+    def run_job(self, job: JobFunction, entity_id: str) -> None:
+        try:
+            parsed_id = uuid.UUID(entity_id)
+        except ValueError as exc:
+            raise PermanentJobError(f"not an id: {entity_id!r}") from exc
+        settings = get_settings()
+        try:
+            runtime.run(lambda resources: job(resources, parsed_id))
+        except TRANSIENT_ERRORS as exc:
+            attempt = self.request.retries
+            if attempt >= settings.TASK_MAX_RETRIES:
+                raise
+            delay = backoff_seconds(
+                attempt, settings.TASK_RETRY_BACKOFF_BASE_SECONDS, settings.TASK_RETRY_BACKOFF_MAX_SECONDS
+            )
+            logger.warning(
+                "%s[%s] attempt %d failed (%s); retrying in %.1fs",
+                self.name,
+                entity_id,
+                attempt + 1,
+                exc,
+                delay,
+            )
+            raise self.retry(exc=exc, countdown=delay) from exc
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any
+    ) -> None:
+        if isinstance(exc, Retry) or not args:
+            return
+        reason = failure_reason(exc)
+        logger.error("%s[%s] failed for good: %s", self.name, args[0], exc)
+        try:
+            entity_id = uuid.UUID(str(args[0]))
+        except ValueError:
+            return
+        try:
+            runtime.run(lambda resources: self.mark_failed(resources, entity_id, reason))
+        except Exception:
+            logger.exception("%s[%s] could not record its failure", self.name, args[0])

