@@ -30,14 +30,14 @@ from app.services.jobs import JobDispatcher  # noqa: E402
 from app.services.storage import ObjectStorage  # noqa: E402
 from app.services.users import issue_token  # noqa: E402
 from app.workers.celery_app import celery_app  # noqa: E402
-from tests.stack import TestStack, running_stack  # noqa: E402
+from tests.stack import ServiceStack, running_stack  # noqa: E402
 
 # Nothing listens here: jobs that call the speech service fail fast and exercise the retry path.
 UNREACHABLE_URL = "http://127.0.0.1:9/transcribe"
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[TestStack]:
+def stack() -> Iterator[ServiceStack]:
     with running_stack() as started:
         environment = {
             **started.environment(),
@@ -65,7 +65,7 @@ def stack() -> Iterator[TestStack]:
 
 
 @pytest.fixture(scope="session")
-def settings(stack: TestStack) -> Settings:
+def settings(stack: ServiceStack) -> Settings:
     return get_settings()
 
 
@@ -84,7 +84,7 @@ async def storage(settings: Settings) -> ObjectStorage:
 
 
 @pytest.fixture
-def broker(stack: TestStack, settings: Settings) -> Iterator[redis.Redis]:
+def broker(stack: ServiceStack, settings: Settings) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.flushdb()
     yield client

@@ -19,7 +19,7 @@ TEST_DATABASE = "ascend_test"
 
 
 @dataclass(slots=True)
-class TestStack:
+class ServiceStack:
     root: Path
     postgres: PostgresHandle
     broker: BrokerHandle
@@ -46,7 +46,7 @@ class TestStack:
 
 
 @contextmanager
-def running_stack() -> Iterator[TestStack]:
+def running_stack() -> Iterator[ServiceStack]:
     root = Path(tempfile.mkdtemp(prefix="ascend-test-"))
     # The embedded Postgres runs as an unprivileged user when the tests run as root.
     root.chmod(0o755)
@@ -59,7 +59,7 @@ def running_stack() -> Iterator[TestStack]:
         started.append(broker)
         object_store = start_object_store(root / "s3", root / "logs" / "s3.log")
         started.append(object_store)
-        yield TestStack(
+        yield ServiceStack(
             root=root,
             postgres=postgres,
             broker=broker,

@@ -17,6 +17,7 @@ from celery.exceptions import Retry
 from app.core.config import get_settings
 from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError, TransientJobError
+from app.services.llm.errors import LLMError, LLMUnavailableError
 from app.services.storage import StorageError
 from app.workers.runtime import runtime
 
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 # What a later attempt may well get past: a service restarting, a dropped connection, a busy model.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     TransientJobError,
+    LLMUnavailableError,
     httpx.TransportError,
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
@@ -48,6 +50,8 @@ def failure_reason(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, TRANSIENT_ERRORS):
         return f"Gave up after repeated attempts: {exc}"
+    if isinstance(exc, LLMError):
+        return f"The coaching model could not produce a usable answer: {exc}"
     return "An internal error stopped the analysis; try submitting again"
 
 

