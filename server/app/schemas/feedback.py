@@ -31,3 +31,7 @@ class FeedbackReport(BaseModel):
         le=100,
         description="0-100 scale. Weighted: (STAR × 0.5) + (Delivery × 0.3) + (Confidence × 10 × 0.2)",
     )
+    # Additive to the spec: the two component scores the overall score is made of, so a client can
+    # show them without redoing the arithmetic.
+    star_quality: float | None = Field(default=None, ge=0, le=100)
+    delivery_quality: float | None = Field(default=None, ge=0, le=100)

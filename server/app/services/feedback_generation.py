@@ -69,6 +69,8 @@ def build_report(
         ),
         recommendations=[" ".join(item.split()) for item in judgement.recommendations],
         overall_score=round(min(100.0, max(0.0, overall)), 2),
+        star_quality=float(judgement.star_quality),
+        delivery_quality=round(delivery, 2),
     )
 
 

@@ -74,6 +74,27 @@ class ObjectStorage:
         except S3Error as exc:
             raise StorageError(f"could not remove {key}: {exc.code}") from exc
 
+    async def remove_prefix(self, prefix: str) -> int:
+        """Remove every object under the prefix; returns how many were removed."""
+
+        def remove_all() -> int:
+            from minio.deleteobjects import DeleteObject
+
+            names = [
+                item.object_name
+                for item in self._client.list_objects(self.bucket, prefix=prefix, recursive=True)
+            ]
+            errors = list(
+                self._client.remove_objects(
+                    self.bucket, [DeleteObject(name) for name in names if name is not None]
+                )
+            )
+            if errors:
+                raise StorageError(f"could not remove {len(errors)} objects under {prefix}")
+            return len(names)
+
+        return await asyncio.to_thread(remove_all)
+
     async def exists(self, key: str) -> bool:
         def stat() -> bool:
             try:

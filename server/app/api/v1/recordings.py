@@ -7,10 +7,17 @@ from fastapi import APIRouter
 from app.api.deps import SessionDep
 from app.core.auth import CurrentUser
 from app.schemas.error import ErrorResponse
+from app.schemas.history import AnswerSummary
 from app.schemas.recording import RecordingDetail
-from app.services import recordings
+from app.services import history, recordings
 
 router = APIRouter(prefix="/recordings", tags=["recordings"])
+
+
+@router.get("")
+async def list_recordings(current_user: CurrentUser, session: SessionDep) -> list[AnswerSummary]:
+    """Every answer of the user with its headline scores, newest first (for progress charts)."""
+    return await history.list_answers(session, current_user)
 
 
 @router.get("/{recording_id}", responses={404: {"model": ErrorResponse}})

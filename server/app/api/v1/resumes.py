@@ -8,8 +8,9 @@ from app.api.deps import SessionDep, SettingsDep, StorageDep
 from app.api.v1.openapi import multipart_body
 from app.core.auth import CurrentUser
 from app.schemas.error import ErrorResponse
+from app.schemas.history import ResumeSummary
 from app.schemas.resume import ResumeDetail, ResumeUploadResponse
-from app.services import resumes
+from app.services import history, resumes
 from app.services.uploads import receive_upload
 
 router = APIRouter(prefix="/resumes", tags=["resumes"])
@@ -38,6 +39,12 @@ async def upload_resume(
     return ResumeUploadResponse(
         resume_id=resume.id, filename=resume.original_filename, created_at=resume.created_at
     )
+
+
+@router.get("")
+async def list_resumes(current_user: CurrentUser, session: SessionDep) -> list[ResumeSummary]:
+    """The user's resumes, newest first."""
+    return await history.list_resumes(session, current_user)
 
 
 @router.get("/{resume_id}", responses={404: {"model": ErrorResponse}})

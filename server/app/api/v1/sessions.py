@@ -8,9 +8,10 @@ from app.api.deps import JobsDep, SessionDep, SettingsDep, StorageDep
 from app.api.v1.openapi import multipart_body
 from app.core.auth import CurrentUser
 from app.schemas.error import ErrorResponse
+from app.schemas.history import SessionSummary
 from app.schemas.recording import RecordingSubmitResponse
 from app.schemas.session import SessionAcceptedResponse, SessionCreateRequest, SessionStatus
-from app.services import recordings, sessions
+from app.services import history, recordings, sessions
 from app.services.uploads import receive_upload
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -27,6 +28,12 @@ async def create_session(
     """Create an interview session; its questions are generated in the background."""
     interview = await sessions.create_session(session, jobs, current_user, body)
     return SessionAcceptedResponse(session_id=interview.id, status="processing")
+
+
+@router.get("")
+async def list_sessions(current_user: CurrentUser, session: SessionDep) -> list[SessionSummary]:
+    """The user's sessions, newest first."""
+    return await history.list_sessions(session, current_user)
 
 
 @router.get("/{session_id}", responses={404: {"model": ErrorResponse}})

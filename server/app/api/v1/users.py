@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from app.api.deps import SessionDep, StorageDep
+from app.core.auth import CurrentUser
+from app.services import history
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_my_data(current_user: CurrentUser, session: SessionDep, storage: StorageDep) -> Response:
+    """Delete the signed-in user and everything they uploaded: resumes, sessions, answers, feedback."""
+    await history.delete_all_user_data(session, storage, current_user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

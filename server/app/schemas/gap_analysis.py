@@ -1,0 +1,49 @@
+"""Gap analysis (the spec's workflow step 2, which its API contract leaves without an endpoint).
+
+Additive to the spec: every requirement of the job description judged against the resume.
+"""
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from app.schemas.session import SessionState
+
+RequirementStatus = Literal["met", "partial", "missing"]
+
+
+class RequirementAssessment(BaseModel):
+    requirement: str
+    status: RequirementStatus
+    # A line quoted from the resume that supports the judgement, when there is one.
+    evidence: str | None = None
+    # Cosine similarity between the requirement and its best resume line (0-1).
+    similarity: float = Field(ge=0, le=1)
+
+
+class GapAnalysis(BaseModel):
+    match_score: float = Field(ge=0, le=100)
+    summary: str
+    requirements: list[RequirementAssessment]
+    resume_suggestions: list[str]
+
+
+class GapAnalysisRequest(BaseModel):
+    resume_id: UUID
+    job_description: str = Field(min_length=50, max_length=5000)
+
+
+class GapAnalysisAccepted(BaseModel):
+    analysis_id: UUID
+    status: Literal["processing"]
+
+
+class GapAnalysisStatus(BaseModel):
+    analysis_id: UUID
+    status: SessionState
+    resume_id: UUID | None
+    result: GapAnalysis | None = None
+    failure_reason: str | None = None
+    created_at: datetime
