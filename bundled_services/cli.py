@@ -14,7 +14,7 @@ from pathlib import Path
 from bundled_services import paths
 from bundled_services.instance_lock import AlreadyRunningError
 
-SERVER_COMMANDS = frozenset({"token", "migrate"})
+SERVER_COMMANDS = frozenset({"token", "migrate", "seed-kb", "users"})
 
 USAGE = """usage: ascend COMMAND [options]
 
@@ -22,6 +22,9 @@ commands:
   serve [--port P]             start the whole stack on this machine (Ctrl-C stops it)
   token --email E [--name N]   create the user if missing and print a JWT for it (last line)
   migrate                      apply the database migrations
+  seed-kb [--reset]            embed the knowledge base documents (--reset empties it first)
+  users list|create|disable|enable [--email E] [--name N]
+                               manage a team server's users (disabled users get 401 everywhere)
 """
 
 

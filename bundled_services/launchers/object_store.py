@@ -73,7 +73,11 @@ def start_object_store(
         env=env,
     )
     process.start()
-    process.wait_ready(lambda: _answers_http(chosen_port), timeout=30)
+    try:
+        process.wait_ready(lambda: _answers_http(chosen_port), timeout=30)
+    except BaseException:
+        process.stop()
+        raise
     return ObjectStoreHandle(
         endpoint_url=f"http://{LOOPBACK}:{chosen_port}",
         access_key=access,

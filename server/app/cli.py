@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from pydantic import ValidationError
 
+from app import cli_users
 from app.core.config import get_settings
 from app.db.session import create_engine, create_session_factory
 from app.schemas.user import UserCreate
@@ -50,6 +51,12 @@ def _run_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def _run_seed_kb(args: argparse.Namespace) -> int:
+    from app.services.knowledge_base_seed import main as seed_main
+
+    return seed_main(["--reset"] if args.reset else [])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ascend", description="Ascend AI server commands")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply the database migrations")
     migrate.set_defaults(run=_run_migrate)
+
+    seed_kb = commands.add_parser("seed-kb", help="embed knowledge_base_docs/*.md into the knowledge base")
+    seed_kb.add_argument("--reset", action="store_true", help="empty the knowledge base first")
+    seed_kb.set_defaults(run=_run_seed_kb)
+
+    cli_users.register(commands)
     return parser
 
 

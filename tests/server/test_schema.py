@@ -14,6 +14,7 @@ SPEC_COLUMNS = {
         "avatar_url": ("text", "YES", None),
         "created_at": ("timestamp with time zone", "NO", "now()"),
         "updated_at": ("timestamp with time zone", "NO", "now()"),
+        "disabled_at": ("timestamp with time zone", "YES", None),
     },
     "resumes": {
         "id": ("uuid", "NO", "gen_random_uuid()"),
@@ -32,6 +33,7 @@ SPEC_COLUMNS = {
         "status": ("character varying(50)", "NO", "'pending'::character varying"),
         "created_at": ("timestamp with time zone", "NO", "now()"),
         "failure_reason": ("text", "YES", None),
+        "gap_analysis": ("jsonb", "YES", None),
     },
     "recordings": {
         "id": ("uuid", "NO", "gen_random_uuid()"),
@@ -49,6 +51,7 @@ SPEC_COLUMNS = {
         "recording_id": ("uuid", "NO", None),
         "report": ("jsonb", "NO", None),
         "created_at": ("timestamp with time zone", "NO", "now()"),
+        "generated_by": ("character varying(20)", "YES", None),
     },
     "knowledge_base_chunks": {
         "id": ("uuid", "NO", "gen_random_uuid()"),
@@ -83,6 +86,8 @@ async def test_foreign_keys_and_their_delete_rules(db: AsyncSession) -> None:
     )
     assert sorted(rows.tuples()) == [
         ("feedback", "FOREIGN KEY (recording_id) REFERENCES recordings(id) ON DELETE CASCADE"),
+        ("gap_analyses", "FOREIGN KEY (resume_id) REFERENCES resumes(id) ON DELETE SET NULL"),
+        ("gap_analyses", "FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE"),
         ("interview_sessions", "FOREIGN KEY (resume_id) REFERENCES resumes(id) ON DELETE SET NULL"),
         ("interview_sessions", "FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE"),
         ("recordings", "FOREIGN KEY (session_id) REFERENCES interview_sessions(id) ON DELETE CASCADE"),

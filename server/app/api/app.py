@@ -9,10 +9,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from app.api import health as readiness
 from app.api.deps import AppResources, ResourcesDep
 from app.api.v1 import api_router
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
+from app.core.middleware import install_middleware
+from app.core.shared_redis import close_shared_redis, open_shared_redis
 from app.db.session import create_engine, create_session_factory
 from app.services.jobs import JobDispatcher
 from app.services.storage import ObjectStorage
@@ -36,9 +39,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             storage=storage,
             jobs=JobDispatcher(celery_app),
         )
+        open_shared_redis(app, active)
         try:
             yield
         finally:
+            await close_shared_redis(app)
             await engine.dispose()
 
     app = FastAPI(
@@ -48,7 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_middleware(app)
     app.include_router(api_router)
+    app.include_router(readiness.router)
 
     @app.get("/health", tags=["health"])
     async def health(resources: ResourcesDep) -> dict[str, str]:

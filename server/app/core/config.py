@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     TASK_RETRY_BACKOFF_BASE_SECONDS: float = Field(default=2.0, gt=0)
     TASK_RETRY_BACKOFF_MAX_SECONDS: float = Field(default=300.0, gt=0)
 
+    # AI LAYER (added): the ReAct agent's budget before a report falls back to one constrained generation.
+    AGENT_MAX_STEPS: int = Field(default=10, ge=2)
+    AGENT_TIMEOUT_SECONDS: float = Field(default=60.0, gt=0)
+
     @field_validator("NEXTAUTH_SECRET")
     @classmethod
     def _secret_is_long_enough(cls, value: SecretStr) -> SecretStr:
@@ -106,6 +110,41 @@ class Settings(BaseSettings):
     @property
     def max_audio_bytes(self) -> int:
         return int(self.MAX_AUDIO_FILE_SIZE_MB * 1024 * 1024)
+
+    # TEAM SERVER (added): OAuth sign-in, per-user rate limits, request size limit, CORS.
+    # The OAuth client ids and secrets are the spec's variables; a provider without both is not offered.
+    GOOGLE_CLIENT_ID: str | None = None
+    GOOGLE_CLIENT_SECRET: SecretStr | None = None
+    GITHUB_CLIENT_ID: str | None = None
+    GITHUB_CLIENT_SECRET: SecretStr | None = None
+    # The API's public base URL; the OAuth callback registered with the providers is built from it
+    # (unset: from the request, which is only right when no proxy rewrites the host).
+    NEXT_PUBLIC_API_URL: str | None = None
+    OAUTH_GOOGLE_AUTHORIZE_URL: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    OAUTH_GOOGLE_TOKEN_URL: str = "https://oauth2.googleapis.com/token"  # noqa: S105  (a URL)
+    OAUTH_GOOGLE_USERINFO_URL: str = "https://openidconnect.googleapis.com/v1/userinfo"
+    OAUTH_GITHUB_AUTHORIZE_URL: str = "https://github.com/login/oauth/authorize"
+    OAUTH_GITHUB_TOKEN_URL: str = "https://github.com/login/oauth/access_token"  # noqa: S105  (a URL)
+    OAUTH_GITHUB_API_URL: str = "https://api.github.com"
+    OAUTH_FLOW_TTL_SECONDS: int = Field(default=600, gt=0)
+    OAUTH_CODE_TTL_SECONDS: int = Field(default=60, gt=0)
+    OAUTH_HTTP_TIMEOUT_SECONDS: float = Field(default=15.0, gt=0)
+    RATE_LIMIT_ENABLED: bool = True
+    RATE_LIMIT_WINDOW_SECONDS: int = Field(default=3600, gt=0)
+    RATE_LIMIT_RESUME_UPLOADS: int = Field(default=30, gt=0)
+    RATE_LIMIT_SESSIONS: int = Field(default=60, gt=0)
+    RATE_LIMIT_RECORDINGS: int = Field(default=300, gt=0)
+    RATE_LIMIT_GAP_ANALYSES: int = Field(default=60, gt=0)
+    # Unset: the larger upload limit plus 1 MiB of room for the multipart framing.
+    MAX_REQUEST_BODY_MB: float | None = Field(default=None, gt=0)
+    CORS_ALLOWED_ORIGINS: Annotated[list[str], NoDecode] = []
+
+    @field_validator("CORS_ALLOWED_ORIGINS", mode="before")
+    @classmethod
+    def _parse_origin_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -11,10 +11,13 @@ from sqlalchemy.pool import NullPool
 
 
 def create_engine(database_url: str, *, pooled: bool = True) -> AsyncEngine:
+    # hide_parameters: a failed statement's message must never carry a resume or transcript into logs.
     if pooled:
-        return create_async_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return create_async_engine(
+            database_url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+        )
     # Short-lived processes (CLI commands, tests) should not keep idle connections around.
-    return create_async_engine(database_url, poolclass=NullPool)
+    return create_async_engine(database_url, poolclass=NullPool, hide_parameters=True)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

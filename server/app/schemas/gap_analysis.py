@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from app.schemas.session import SessionState
+from app.schemas.status import SessionState
 
 RequirementStatus = Literal["met", "partial", "missing"]
 

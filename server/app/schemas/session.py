@@ -1,20 +1,14 @@
 from datetime import datetime
-from typing import Literal, cast, get_args
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from app.schemas.feedback import FeedbackReport
+from app.schemas.gap_analysis import GapAnalysis
+from app.schemas.status import FeedbackState, SessionState, as_state
 
-SessionState = Literal["pending", "processing", "complete", "failed"]
-FeedbackState = SessionState
-
-
-def as_state(value: str) -> SessionState:
-    """A status column's value as the schema's literal; anything else is a bug worth a loud error."""
-    if value not in get_args(SessionState):
-        raise ValueError(f"unknown status {value!r}")
-    return cast(SessionState, value)
+__all__ = ["FeedbackState", "SessionState", "as_state"]
 
 
 class SessionCreateRequest(BaseModel):
@@ -44,6 +38,7 @@ class SessionStatus(BaseModel):
     job_description: str | None = None
     resume_id: UUID | None = None
     created_at: datetime | None = None
+    gap_analysis: GapAnalysis | None = None
 
 
 class RecordingResult(BaseModel):

@@ -15,6 +15,7 @@ class TaskName(StrEnum):
     PROCESS_RECORDING = "workers.transcription.process_recording"
     GENERATE_FEEDBACK_REPORT = "workers.feedback.generate_feedback_report"
     GENERATE_INTERVIEW_QUESTIONS = "workers.session.generate_interview_questions"
+    RUN_GAP_ANALYSIS = "workers.gap_analysis.run_gap_analysis"
 
 
 class JobDispatcher:

@@ -1,4 +1,9 @@
-"""The question-generation job's body (the spec's `workers.session.generate_interview_questions`)."""
+"""The question-generation job's body (the spec's `workers.session.generate_interview_questions`).
+
+The session's gap analysis is written first, so the questions can probe the gaps it finds. The
+ReAct agent writes the questions; when it gives no usable set within its budget, one
+schema-constrained generation does.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,10 @@ import uuid
 from pydantic import BaseModel, Field
 
 from app.db.models import InterviewSession, Resume
+from app.schemas.gap_analysis import GapAnalysis
+from app.services.agent import AgentTools, run_structured_agent
+from app.services.embedding import get_embedding_service
+from app.services.gap_analysis import GapAnalyzer
 from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError
 from app.services.llm import get_llm_provider
@@ -19,6 +28,7 @@ logger = logging.getLogger(__name__)
 MIN_QUESTIONS = 5
 MAX_QUESTIONS = 8
 MAX_PROMPT_SECTION_CHARS = 6000
+RESUME_ADVICE_QUERY = "quantify achievements and impact on a resume bullet"
 
 
 class QuestionSet(BaseModel):
@@ -39,14 +49,77 @@ def distinct_questions(candidates: list[str]) -> list[str]:
     return kept[:MAX_QUESTIONS]
 
 
-def build_prompt(resume_text: str, job_description: str) -> str:
+def gaps_section(analysis: GapAnalysis) -> str:
+    lines = [
+        f"- {item.requirement}: {item.status}" + (f' (resume: "{item.evidence}")' if item.evidence else "")
+        for item in analysis.requirements
+    ]
+    return "\n".join(lines) or "(no requirements found)"
+
+
+def build_prompt(resume_text: str, job_description: str, analysis: GapAnalysis) -> str:
     return (
         f"Write between {MIN_QUESTIONS} and {MAX_QUESTIONS} distinct behavioural interview questions "
-        "for this candidate and this job.\n\n"
+        "for this candidate and this job. At least two must probe requirements marked missing or partial.\n\n"
         f"## Job description\n{job_description[:MAX_PROMPT_SECTION_CHARS]}\n\n"
         f"## Candidate's resume\n{resume_text[:MAX_PROMPT_SECTION_CHARS]}\n\n"
+        f"## Gap analysis (match {analysis.match_score:.0f}%)\n{gaps_section(analysis)}\n\n"
         'Answer with a JSON object: {"questions": ["...", "..."]}.'
     )
+
+
+def agent_request(session_id: uuid.UUID, resume_id: uuid.UUID, analysis: GapAnalysis) -> str:
+    return (
+        f"session_id: {session_id}\nresume_id: {resume_id}\n\n"
+        "Read the resume (get_resume_text) and the job description (get_job_description_text), then "
+        f"write between {MIN_QUESTIONS} and {MAX_QUESTIONS} distinct behavioural interview questions "
+        "for this candidate, at least two probing these gaps:\n"
+        f"{gaps_section(analysis)}\n\nThen submit_answer with the questions."
+    )
+
+
+async def analyze_gaps(
+    context: JobContext, tools: AgentTools, resume_text: str, job_description: str
+) -> GapAnalysis:
+    knowledge = await tools.rag_knowledge_search(RESUME_ADVICE_QUERY, 3)
+    analyzer = GapAnalyzer(get_llm_provider(context.settings), get_embedding_service(context.settings))
+    return await analyzer.analyze(resume_text, job_description, knowledge)
+
+
+async def write_questions(
+    context: JobContext,
+    tools: AgentTools,
+    session_id: uuid.UUID,
+    resume_id: uuid.UUID,
+    prompt: str,
+    analysis: GapAnalysis,
+) -> list[str]:
+    settings = context.settings
+    answer = await run_structured_agent(
+        settings,
+        tools,
+        system_prompt=QUESTION_WRITER_SYSTEM_PROMPT,
+        request=agent_request(session_id, resume_id, analysis),
+        response_model=QuestionSet,
+        plan=("get_resume_text", "get_job_description_text"),
+        max_steps=settings.AGENT_MAX_STEPS,
+        timeout_seconds=settings.AGENT_TIMEOUT_SECONDS,
+    )
+    if answer is not None:
+        questions = distinct_questions(answer.questions)
+        if len(questions) >= MIN_QUESTIONS:
+            logger.info("questions for session %s written by the agent path", session_id)
+            return questions
+    provider = get_llm_provider(settings)
+    for _attempt in range(2):
+        fallback = await provider.generate_structured_response(
+            prompt, QuestionSet, system_prompt=QUESTION_WRITER_SYSTEM_PROMPT, temperature=0.4
+        )
+        questions = distinct_questions(fallback.questions)
+        if len(questions) >= MIN_QUESTIONS:
+            logger.info("questions for session %s written by the fallback path", session_id)
+            return questions
+    raise PermanentJobError("The model could not write enough distinct questions; try again")
 
 
 async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None:
@@ -60,20 +133,30 @@ async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None
         resume = await db.get(Resume, interview.resume_id) if interview.resume_id else None
         if resume is None or not resume.parsed_text:
             raise PermanentJobError("The session's resume was deleted; start a new session")
-        prompt = build_prompt(resume.parsed_text, interview.job_description)
+        resume_text, resume_id = resume.parsed_text, resume.id
+        job_description, user_id = interview.job_description, interview.user_id
+        stored_analysis = interview.gap_analysis
 
-    provider = get_llm_provider(context.settings)
-    questions: list[str] = []
-    for _attempt in range(2):
-        answer = await provider.generate_structured_response(
-            prompt, QuestionSet, system_prompt=QUESTION_WRITER_SYSTEM_PROMPT, temperature=0.4
-        )
-        questions = distinct_questions(answer.questions)
-        if len(questions) >= MIN_QUESTIONS:
-            break
+    tools = AgentTools(
+        session_factory=context.session_factory,
+        embeddings=get_embedding_service(context.settings),
+        user_id=user_id,
+    )
+    if stored_analysis is None:
+        analysis = await analyze_gaps(context, tools, resume_text, job_description)
+        async with context.session_factory() as db:
+            interview = await db.get(InterviewSession, session_id, with_for_update=True)
+            if interview is None:
+                return
+            # Committed on its own: a retry of the questions does not redo the analysis.
+            interview.gap_analysis = analysis.model_dump(mode="json")
+            await db.commit()
     else:
-        raise PermanentJobError("The model could not write enough distinct questions; try again")
+        analysis = GapAnalysis.model_validate(stored_analysis)
 
+    questions = await write_questions(
+        context, tools, session_id, resume_id, build_prompt(resume_text, job_description, analysis), analysis
+    )
     async with context.session_factory() as db:
         interview = await db.get(InterviewSession, session_id, with_for_update=True)
         if interview is None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import not_found
 from app.db.models import Feedback, InterviewSession, Recording, User
 from app.schemas.feedback import FeedbackReport
+from app.schemas.gap_analysis import GapAnalysis
 from app.schemas.session import RecordingResult, SessionCreateRequest, SessionStatus, as_state
 from app.services.jobs import JobDispatcher, TaskName
 from app.services.resumes import get_owned_resume
@@ -69,4 +70,5 @@ async def get_session_status(session: AsyncSession, user: User, session_id: uuid
         job_description=interview.job_description,
         resume_id=interview.resume_id,
         created_at=interview.created_at,
+        gap_analysis=GapAnalysis.model_validate(interview.gap_analysis) if interview.gap_analysis else None,
     )

@@ -15,6 +15,7 @@ from celery import Task
 from celery.exceptions import Retry
 
 from app.core.config import get_settings
+from app.services.embedding import EmbeddingModelError
 from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError, TransientJobError
 from app.services.llm.errors import LLMError, LLMUnavailableError
@@ -50,6 +51,8 @@ def failure_reason(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, TRANSIENT_ERRORS):
         return f"Gave up after repeated attempts: {exc}"
+    if isinstance(exc, EmbeddingModelError):
+        return f"The knowledge base model is not available: {exc}"
     if isinstance(exc, LLMError):
         return f"The coaching model could not produce a usable answer: {exc}"
     return "An internal error stopped the analysis; try submitting again"

@@ -6,6 +6,11 @@ from celery import Celery
 
 celery_app = Celery(
     "ascend",
-    include=["app.workers.transcription", "app.workers.feedback", "app.workers.session"],
+    include=[
+        "app.workers.transcription",
+        "app.workers.feedback",
+        "app.workers.session",
+        "app.workers.gap_analysis",
+    ],
 )
 celery_app.config_from_object("app.workers.celery_config")

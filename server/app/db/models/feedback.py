@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,3 +21,5 @@ class Feedback(Base):
     # A FeedbackReport, validated before it is written.
     report: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     created_at: Mapped[CreatedAt]
+    # Added (migration 0003): 'agent' or 'fallback', the path that produced the report.
+    generated_by: Mapped[str | None] = mapped_column(String(20))

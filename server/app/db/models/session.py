@@ -29,3 +29,5 @@ class InterviewSession(Base):
     created_at: Mapped[CreatedAt]
     # Added to the spec's table (migration 0002): why a background job gave up on this session.
     failure_reason: Mapped[str | None] = mapped_column(Text)
+    # Added (migration 0003): the GapAnalysis written before the questions, which probe its gaps.
+    gap_analysis: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

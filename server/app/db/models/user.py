@@ -20,3 +20,5 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=text("now()"), onupdate=text("now()")
     )
+    # Set by `ascend users disable`: the user keeps their data but can neither sign in nor call the API.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

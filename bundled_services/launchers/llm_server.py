@@ -1,0 +1,69 @@
+"""llama.cpp's OpenAI-compatible server (`python -m llama_cpp.server`) on loopback."""
+
+from __future__ import annotations
+
+import http.client
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bundled_services.launchers.process import LOOPBACK, ManagedProcess, free_port
+
+# Loading a 1 GB GGUF from a cold disk cache takes a while on a laptop.
+START_TIMEOUT_SECONDS = 180.0
+CONTEXT_TOKENS = 4096
+
+
+@dataclass(slots=True)
+class LLMServerHandle:
+    api_base: str
+    model_alias: str
+    process: ManagedProcess
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def _models_listed(port: int) -> bool:
+    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
+    try:
+        connection.request("GET", "/v1/models")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def llm_server_process(
+    model_path: Path, log_path: Path, *, port: int, model_alias: str, threads: int | None = None
+) -> ManagedProcess:
+    argv = [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(model_path),
+        "--model_alias", model_alias,
+        "--host", LOOPBACK,
+        "--port", str(port),
+        "--n_ctx", str(CONTEXT_TOKENS),
+    ]  # fmt: skip
+    if threads is not None:
+        argv += ["--n_threads", str(threads)]
+    return ManagedProcess("language model", argv, log_path=log_path)
+
+
+def start_llm_server(
+    model_path: Path, log_path: Path, *, model_alias: str, port: int | None = None, threads: int | None = None
+) -> LLMServerHandle:
+    if not model_path.is_file():
+        raise FileNotFoundError(f"language model not found: {model_path}")
+    chosen = port or free_port()
+    process = llm_server_process(model_path, log_path, port=chosen, model_alias=model_alias, threads=threads)
+    process.start()
+    try:
+        process.wait_ready(lambda: _models_listed(chosen), timeout=START_TIMEOUT_SECONDS, interval=0.25)
+    except BaseException:
+        process.stop()
+        raise
+    return LLMServerHandle(
+        api_base=f"http://{LOOPBACK}:{chosen}/v1", model_alias=model_alias, process=process
+    )

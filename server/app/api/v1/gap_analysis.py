@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from app.api.deps import JobsDep, SessionDep
+from app.core.auth import CurrentUser
+from app.schemas.error import ErrorResponse
+from app.schemas.gap_analysis import GapAnalysisAccepted, GapAnalysisRequest, GapAnalysisStatus
+from app.services import gap_analysis_jobs
+
+router = APIRouter(prefix="/gap-analysis", tags=["gap analysis"])
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, responses={404: {"model": ErrorResponse}})
+async def create_gap_analysis(
+    body: GapAnalysisRequest, current_user: CurrentUser, session: SessionDep, jobs: JobsDep
+) -> GapAnalysisAccepted:
+    """Judge a job description's requirements against a resume, in the background."""
+    record = await gap_analysis_jobs.create_analysis(session, jobs, current_user, body)
+    return GapAnalysisAccepted(analysis_id=record.id, status="processing")
+
+
+@router.get("/{analysis_id}", responses={404: {"model": ErrorResponse}})
+async def get_gap_analysis(
+    analysis_id: uuid.UUID, current_user: CurrentUser, session: SessionDep
+) -> GapAnalysisStatus:
+    """The analysis's status and, once complete, its result."""
+    return await gap_analysis_jobs.get_analysis(session, current_user, analysis_id)

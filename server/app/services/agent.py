@@ -1,0 +1,250 @@
+"""The LangChain ReAct agent and its five mandatory tools (the spec's AI_LAYER_SPECIFICATION).
+
+LangChain is used only for orchestration (`create_agent`) and tool definitions. The tools are
+bound to one user's request: ids outside that user's data read as missing, so a transcript that
+tries to talk the model into fetching someone else's resume gets nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import openai
+from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain_core.exceptions import OutputParserException
+from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.tools import BaseTool, StructuredTool
+from langchain_openai import ChatOpenAI
+from langgraph.errors import GraphRecursionError
+from pydantic import BaseModel, SecretStr, ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.config import Settings
+from app.db.models import InterviewSession, Recording, Resume
+from app.services import delivery_metrics, knowledge_base
+from app.services.embedding import EmbeddingService
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND = "(not found)"
+# Room for a full judgement; without a cap a small model that rambles holds the CPU for minutes.
+MAX_COMPLETION_TOKENS = 900
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(slots=True)
+class AgentTools:
+    """The spec's five tools, with their exact names and signatures, scoped to one user."""
+
+    session_factory: async_sessionmaker[AsyncSession]
+    embeddings: EmbeddingService
+    user_id: uuid.UUID
+    # The measured duration of the answer under analysis: WPM uses it instead of words / 2.5.
+    audio_duration_seconds: float | None = None
+    calls: list[str] = field(default_factory=list)
+
+    async def get_resume_text(self, resume_id: str) -> str:
+        """Returns the parsed_text from the resumes table."""
+        self.calls.append("get_resume_text")
+        parsed = _uuid(resume_id)
+        if parsed is None:
+            return NOT_FOUND
+        async with self.session_factory() as db:
+            text = await db.scalar(
+                select(Resume.parsed_text).where(Resume.id == parsed, Resume.user_id == self.user_id)
+            )
+        return text or NOT_FOUND
+
+    async def get_job_description_text(self, session_id: str) -> str:
+        """Returns the job_description from the interview_sessions table."""
+        self.calls.append("get_job_description_text")
+        parsed = _uuid(session_id)
+        if parsed is None:
+            return NOT_FOUND
+        async with self.session_factory() as db:
+            text = await db.scalar(
+                select(InterviewSession.job_description).where(
+                    InterviewSession.id == parsed, InterviewSession.user_id == self.user_id
+                )
+            )
+        return text or NOT_FOUND
+
+    async def get_transcript(self, recording_id: str) -> str:
+        """Returns the transcript from the recordings table."""
+        self.calls.append("get_transcript")
+        parsed = _uuid(recording_id)
+        if parsed is None:
+            return NOT_FOUND
+        async with self.session_factory() as db:
+            text = await db.scalar(
+                select(Recording.transcript)
+                .join(InterviewSession, InterviewSession.id == Recording.session_id)
+                .where(Recording.id == parsed, InterviewSession.user_id == self.user_id)
+            )
+        return text or NOT_FOUND
+
+    async def rag_knowledge_search(self, query: str, top_k: int = 3) -> list[str]:
+        """Cosine similarity search on knowledge_base_chunks; [] when the knowledge base is empty."""
+        self.calls.append("rag_knowledge_search")
+        async with self.session_factory() as db:
+            return await knowledge_base.search(db, self.embeddings, query, max(0, min(top_k, 10)))
+
+    async def analyze_delivery_metrics(self, transcript: str) -> dict[str, int | float]:
+        """filler_word_count, words_per_minute and pace_rating by the spec's formulas."""
+        self.calls.append("analyze_delivery_metrics")
+        metrics = delivery_metrics.analyze(transcript, self.audio_duration_seconds)
+        return {
+            "filler_word_count": metrics.filler_word_count,
+            "words_per_minute": round(metrics.words_per_minute, 2),
+            "pace_rating": round(metrics.pace_rating, 2),
+        }
+
+    def as_langchain_tools(self) -> list[BaseTool]:
+        specs = (
+            (self.get_resume_text, "Return the candidate's resume text for a resume id."),
+            (self.get_job_description_text, "Return the job description of an interview session id."),
+            (self.get_transcript, "Return the transcript of a recorded answer for a recording id."),
+            (
+                self.rag_knowledge_search,
+                "Search the coaching knowledge base (STAR method, resumes, behavioural questions, "
+                "communication, system design) and return the top_k most relevant passages.",
+            ),
+            (
+                self.analyze_delivery_metrics,
+                "Measure a transcript's delivery: filler_word_count, words_per_minute, pace_rating (0-10).",
+            ),
+        )
+        return [
+            StructuredTool.from_function(coroutine=function, name=function.__name__, description=description)
+            for function, description in specs
+        ]
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError:
+        return None
+
+
+def chat_model(settings: Settings, *, temperature: float) -> ChatOpenAI:
+    """The agent's chat model: the configured provider through its OpenAI-compatible API."""
+    if settings.LLM_PROVIDER == "openai":
+        api_key = settings.OPENAI_API_KEY or SecretStr("")
+        return ChatOpenAI(
+            model_name=settings.OPENAI_MODEL_NAME,
+            openai_api_key=api_key,
+            temperature=temperature,
+            request_timeout=settings.LLM_REQUEST_TIMEOUT_SECONDS,
+            max_tokens=MAX_COMPLETION_TOKENS,
+            max_retries=2,
+        )
+    return ChatOpenAI(
+        model_name=settings.LOCAL_LLM_MODEL_NAME,
+        openai_api_base=settings.LOCAL_LLM_API_BASE,
+        # Local servers ignore the key, but the client insists on one.
+        openai_api_key=SecretStr("local"),
+        temperature=temperature,
+        request_timeout=settings.LLM_REQUEST_TIMEOUT_SECONDS,
+        max_tokens=MAX_COMPLETION_TOKENS,
+        max_retries=2,
+    )
+
+
+# What a run that does not end in a valid answer raises; any of them sends the caller to its
+# fallback. Connection failures are among them: the fallback then meets the same outage and raises
+# it as LLMUnavailableError, which the task retries.
+AGENT_FAILURES: tuple[type[Exception], ...] = (
+    GraphRecursionError,
+    TimeoutError,
+    ValidationError,
+    OutputParserException,
+    openai.APIError,
+    ValueError,
+    KeyError,
+)
+SUBMIT_TOOL = "submit_answer"
+
+
+class ForcedToolSequence(AgentMiddleware):
+    """Names the tool each model call must use: first the ones in `plan` not yet called, then submit.
+
+    Small local models served by llama.cpp call tools only when a specific one is forced (its server
+    ignores `tool_choice="required"`); forcing the order keeps the ReAct loop while the model still
+    chooses every argument, and the final judgement is made after it has read the tools' results.
+    """
+
+    def __init__(self, plan: Sequence[str]) -> None:
+        super().__init__()
+        self._plan = list(plan)
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest[Any],
+        handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
+    ) -> ModelResponse[Any] | AIMessage:
+        called = {message.name for message in request.messages if isinstance(message, ToolMessage)}
+        upcoming = next((name for name in self._plan if name not in called), SUBMIT_TOOL)
+        forced = request.override(tool_choice={"type": "function", "function": {"name": upcoming}})
+        return await handler(forced)
+
+
+def submit_tool(response_model: type[ModelT]) -> BaseTool:
+    """The tool whose call is the agent's final answer: its arguments are validated by Pydantic."""
+
+    async def submit(**answer: Any) -> str:
+        return response_model.model_validate(answer).model_dump_json()
+
+    return StructuredTool.from_function(
+        coroutine=submit,
+        name=SUBMIT_TOOL,
+        description=f"Submit your final answer ({response_model.__name__}). Call it exactly once, last.",
+        args_schema=response_model,
+        return_direct=True,
+    )
+
+
+async def run_structured_agent(
+    settings: Settings,
+    tools: AgentTools,
+    *,
+    system_prompt: str,
+    request: str,
+    response_model: type[ModelT],
+    plan: Sequence[str],
+    max_steps: int,
+    timeout_seconds: float,
+) -> ModelT | None:
+    """Run the ReAct agent until it submits a valid `response_model`; None when it does not, within
+    `max_steps` graph steps and `timeout_seconds`."""
+    agent: Any = create_agent(
+        model=chat_model(settings, temperature=0.2),
+        tools=[*tools.as_langchain_tools(), submit_tool(response_model)],
+        system_prompt=system_prompt,
+        middleware=[ForcedToolSequence(plan)],
+    )
+    try:
+        state = await asyncio.wait_for(
+            agent.ainvoke(
+                {"messages": [{"role": "user", "content": request}]}, {"recursion_limit": max_steps}
+            ),
+            timeout=timeout_seconds,
+        )
+    except AGENT_FAILURES as exc:
+        logger.info("agent gave no answer (%s: %s)", type(exc).__name__, exc)
+        return None
+    for message in reversed(state.get("messages", []) if isinstance(state, dict) else []):
+        if isinstance(message, ToolMessage) and message.name == SUBMIT_TOOL and message.status != "error":
+            try:
+                return response_model.model_validate_json(str(message.content))
+            except ValidationError:
+                return None
+    return None

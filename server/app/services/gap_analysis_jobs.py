@@ -1,0 +1,86 @@
+"""Standalone gap analyses (`POST /gap-analysis`): creation, lookup, and the job's body."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import not_found
+from app.db.models import GapAnalysisRecord, Resume, User
+from app.schemas.gap_analysis import GapAnalysis, GapAnalysisRequest, GapAnalysisStatus
+from app.schemas.status import as_state
+from app.services.agent import AgentTools
+from app.services.embedding import get_embedding_service
+from app.services.job_context import JobContext
+from app.services.job_errors import PermanentJobError
+from app.services.jobs import JobDispatcher, TaskName
+from app.services.question_generation import analyze_gaps
+from app.services.resumes import get_owned_resume
+
+
+async def create_analysis(
+    db: AsyncSession, jobs: JobDispatcher, user: User, request: GapAnalysisRequest
+) -> GapAnalysisRecord:
+    resume = await get_owned_resume(db, user, request.resume_id)
+    record = GapAnalysisRecord(
+        user_id=user.id, resume_id=resume.id, job_description=request.job_description, status="processing"
+    )
+    db.add(record)
+    await db.commit()
+    await jobs.enqueue(TaskName.RUN_GAP_ANALYSIS, str(record.id))
+    return record
+
+
+async def get_analysis(db: AsyncSession, user: User, analysis_id: uuid.UUID) -> GapAnalysisStatus:
+    record = await db.scalar(
+        select(GapAnalysisRecord).where(
+            GapAnalysisRecord.id == analysis_id, GapAnalysisRecord.user_id == user.id
+        )
+    )
+    if record is None:
+        raise not_found("Gap analysis not found")
+    return GapAnalysisStatus(
+        analysis_id=record.id,
+        status=as_state(record.status),
+        resume_id=record.resume_id,
+        result=GapAnalysis.model_validate(record.result) if record.result else None,
+        failure_reason=record.failure_reason,
+        created_at=record.created_at,
+    )
+
+
+async def run_analysis(context: JobContext, analysis_id: uuid.UUID) -> None:
+    async with context.session_factory() as db:
+        record = await db.get(GapAnalysisRecord, analysis_id)
+        if record is None or record.status in ("complete", "failed"):
+            return
+        resume = await db.get(Resume, record.resume_id) if record.resume_id else None
+        if resume is None or not resume.parsed_text:
+            raise PermanentJobError("The resume was deleted; upload it again")
+        resume_text, job_description, user_id = resume.parsed_text, record.job_description, record.user_id
+
+    tools = AgentTools(
+        session_factory=context.session_factory,
+        embeddings=get_embedding_service(context.settings),
+        user_id=user_id,
+    )
+    analysis = await analyze_gaps(context, tools, resume_text, job_description)
+    async with context.session_factory() as db:
+        await db.execute(
+            update(GapAnalysisRecord)
+            .where(GapAnalysisRecord.id == analysis_id)
+            .values(status="complete", result=analysis.model_dump(mode="json"), failure_reason=None)
+        )
+        await db.commit()
+
+
+async def mark_analysis_failed(context: JobContext, analysis_id: uuid.UUID, reason: str) -> None:
+    async with context.session_factory() as db:
+        await db.execute(
+            update(GapAnalysisRecord)
+            .where(GapAnalysisRecord.id == analysis_id, GapAnalysisRecord.status != "complete")
+            .values(status="failed", failure_reason=reason)
+        )
+        await db.commit()

@@ -1,0 +1,47 @@
+"""Team-server user administration: list, create, disable and enable accounts (`ascend users`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import User
+from app.schemas.user import UserCreate
+
+
+class UserAdminError(Exception):
+    """The command cannot be carried out as asked; the message says why."""
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    user: User | None = await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    return user
+
+
+async def list_users(session: AsyncSession) -> list[User]:
+    return list(await session.scalars(select(User).order_by(User.created_at, User.email)))
+
+
+async def create_user(session: AsyncSession, profile: UserCreate) -> User:
+    if await find_user_by_email(session, str(profile.email)) is not None:
+        raise UserAdminError(f"a user with the e-mail {profile.email} already exists")
+    user = User(email=str(profile.email), name=profile.name, avatar_url=profile.avatar_url)
+    session.add(user)
+    await session.commit()
+    await session.refresh(user)
+    return user
+
+
+async def set_disabled(session: AsyncSession, email: str, *, disabled: bool) -> User:
+    user = await find_user_by_email(session, email)
+    if user is None:
+        raise UserAdminError(f"no user has the e-mail {email}")
+    if disabled and user.disabled_at is None:
+        user.disabled_at = datetime.now(UTC)
+    elif not disabled:
+        user.disabled_at = None
+    await session.commit()
+    await session.refresh(user)
+    return user

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from app.services.gap_analysis_jobs import mark_analysis_failed, run_analysis
+from app.services.jobs import TaskName
+from app.workers.base import AscendTask
+from app.workers.celery_app import celery_app
+
+
+class GapAnalysisTask(AscendTask):
+    abstract = True
+    mark_failed = staticmethod(mark_analysis_failed)
+
+
+@celery_app.task(bind=True, base=GapAnalysisTask, name=TaskName.RUN_GAP_ANALYSIS)
+def run_gap_analysis(self: GapAnalysisTask, analysis_id: str) -> None:
+    """Judge every requirement of a job description against a resume."""
+    self.run_job(run_analysis, analysis_id)

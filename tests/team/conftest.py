@@ -1,0 +1,72 @@
+"""Fixtures of the team-server tests: a local OAuth provider and API clients with team settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.api.deps import AppResources
+from app.core.config import Settings
+from app.services.jobs import JobDispatcher
+from app.services.storage import ObjectStorage
+from app.workers.celery_app import celery_app
+from tests.conftest import build_client
+from tests.team.oauth_provider import LocalOAuthProvider, running_provider
+
+ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+_SECRETS = {"GOOGLE_CLIENT_SECRET", "GITHUB_CLIENT_SECRET", "NEXTAUTH_SECRET", "S3_SECRET_ACCESS_KEY"}
+
+
+@pytest.fixture(scope="session")
+def oauth_provider() -> Iterator[LocalOAuthProvider]:
+    with running_provider() as provider:
+        yield provider
+
+
+def team_settings(base: Settings, **overrides: Any) -> Settings:
+    values = {
+        key: SecretStr(value) if key in _SECRETS and isinstance(value, str) else value
+        for key, value in overrides.items()
+    }
+    # Validated like the environment would be, so a wrong override fails here rather than later.
+    return Settings.model_validate({**base.model_dump(), **values})
+
+
+@pytest.fixture
+def make_client(
+    settings: Settings,
+    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+    broker: redis.Redis,
+    oauth_provider: LocalOAuthProvider,
+) -> ClientFactory:
+    """An in-process API client whose settings are the suite's plus the local provider plus overrides."""
+
+    @asynccontextmanager
+    async def factory(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        active = team_settings(settings, **{**oauth_provider.settings(), **overrides})
+        resources = AppResources(
+            settings=active,
+            engine=engine,
+            session_factory=session_factory,
+            storage=storage,
+            jobs=JobDispatcher(celery_app),
+        )
+        async with build_client(resources) as client:
+            yield client
+
+    return factory
+
+
+@pytest.fixture
+async def team_api(make_client: ClientFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with make_client() as client:
+        yield client

@@ -1,0 +1,140 @@
+"""The server's and the whisper service's Dockerfiles, and what the build context sends them."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.team.dockerfile import Stage, parse
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = ROOT / "server" / "Dockerfile"
+WHISPER = ROOT / "bundled_services" / "whisper_service" / "Dockerfile"
+DOCKERFILES = (SERVER, WHISPER)
+_SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY", re.IGNORECASE)
+
+
+def _pyproject_pins() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins: dict[str, str] = {}
+    for requirement in project["dependencies"]:
+        name, _, version = requirement.partition("==")
+        pins[re.sub(r"\[.*\]", "", name).lower()] = version
+    return pins
+
+
+def _ignored(pattern_lines: list[str], path: str) -> bool:
+    ignored = False
+    for pattern in pattern_lines:
+        negate = pattern.startswith("!")
+        bare = pattern.lstrip("!").rstrip("/")
+        if fnmatch.fnmatch(path, bare) or path.startswith(bare + "/") or fnmatch.fnmatch(path, "*/" + bare):
+            ignored = not negate
+    return ignored
+
+
+def _dockerignore() -> list[str]:
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.parent.name)
+def test_base_images_are_pinned_and_the_final_stage_runs_unprivileged(path: Path) -> None:
+    global_args, stages = parse(path)
+    assert len(stages) >= 2, "multi-stage: build tools and caches stay out of the runtime image"
+    for stage in stages:
+        image, _, tag = stage.base.partition(":")
+        assert image == "python", stage.base
+        assert re.fullmatch(r"3\.11\.\d+-slim-bookworm", tag), f"{stage.base} is not a pinned slim image"
+    runtime = stages[-1]
+    users = runtime.all("USER")
+    assert users, "the runtime stage sets a USER"
+    user = users[-1].arguments.split(":")[0]
+    assert user not in ("root", "0"), user
+    assert runtime.all("HEALTHCHECK"), "the image reports its own health"
+    assert any(item.arguments.startswith("--from=builder") for item in runtime.all("COPY"))
+    assert global_args["PYTHON_IMAGE"].startswith("python:3.11.")
+
+
+@pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.parent.name)
+def test_no_secret_is_baked_into_an_image(path: Path) -> None:
+    _, stages = parse(path)
+    for stage in stages:
+        for item in stage.all("ENV") + stage.all("ARG"):
+            for name in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)=", item.arguments):
+                assert not _SECRET_NAME.search(name), f"{path.name}: {name} would be stored in the image"
+    text = path.read_text()
+    assert "NEXTAUTH_SECRET" not in text
+    assert "minioadmin" not in text
+
+
+@pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.parent.name)
+def test_everything_copied_exists_and_reaches_the_build_context(path: Path) -> None:
+    ignore = _dockerignore()
+    _, stages = parse(path)
+    for stage in stages:
+        for item in stage.all("COPY"):
+            parts = item.arguments.split()
+            if parts[0].startswith("--from="):
+                continue
+            for source in parts[:-1]:
+                assert (ROOT / source).exists(), f"{path.name} copies missing {source}"
+                assert not _ignored(ignore, source.rstrip("/")), f".dockerignore drops {source}"
+
+
+def test_the_build_context_leaves_out_local_secrets_and_environments() -> None:
+    ignore = _dockerignore()
+    for path in (".env", ".env.production", ".venv", ".git", "tests", "models"):
+        assert _ignored(ignore, path), path
+    assert not _ignored(ignore, ".env.template")
+
+
+def test_the_server_image_installs_pyproject_pins_and_runs_gunicorn() -> None:
+    _, stages = parse(SERVER)
+    builder, runtime = stages[0], stages[-1]
+    install = " ".join(item.arguments for item in builder.all("RUN"))
+    assert "tomllib" in install, "dependencies come from pyproject.toml"
+    assert "pip install -r requirements.txt" in install
+    # The API process and the OAuth sign-in need these at run time, so pyproject must pin them.
+    pins = _pyproject_pins()
+    for package in ("gunicorn", "authlib", "uvicorn", "celery"):
+        assert package in pins, f"pyproject.toml does not list {package}"
+        assert re.fullmatch(r"\d+(\.\d+)+", pins[package]), f"{package} is not pinned"
+    assert runtime.all("CMD")[-1].exec_form()[:3] == ["gunicorn", "-k", "uvicorn.workers.UvicornWorker"]
+    env = " ".join(item.arguments for item in runtime.all("ENV"))
+    assert "PYTHONPATH=/app/server" in env
+    assert [item.arguments for item in runtime.all("WORKDIR")][-1] == "/app/server"
+
+
+def test_the_whisper_image_pins_what_it_installs_like_the_server_does() -> None:
+    _, stages = parse(WHISPER)
+    pins = _pyproject_pins()
+    requirements = re.findall(
+        r'"([A-Za-z0-9_.\-\[\]]+)==([^"]+)"', " ".join(i.arguments for i in stages[0].all("RUN"))
+    )
+    assert requirements, "the whisper image installs pinned requirements"
+    names = set()
+    for name, version in requirements:
+        bare = re.sub(r"\[.*\]", "", name).lower()
+        names.add(bare)
+        if bare in pins:
+            assert pins[bare] == version, f"{bare}: {version} in the image, {pins[bare]} in pyproject.toml"
+    assert {"pywhispercpp", "fastapi", "uvicorn", "av", "numpy"} <= names
+    cmd = stages[-1].all("CMD")[-1].exec_form()
+    assert cmd[:3] == ["python", "-m", "bundled_services.whisper_service"]
+    assert cmd[cmd.index("--port") + 1] == "8080"
+    assert cmd[cmd.index("--host") + 1] == "0.0.0.0"
+
+
+def _stage_names(stages: list[Stage]) -> list[str | None]:
+    return [stage.name for stage in stages]
+
+
+def test_stages_are_named_as_they_are_referenced() -> None:
+    for path in DOCKERFILES:
+        _, stages = parse(path)
+        assert _stage_names(stages) == ["builder", "runtime"], path
