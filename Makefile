@@ -6,7 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES :=
+EXTRAS := embedded,ml,llm-server,dev
+# Models are provisioned once into a cache outside the checkout, so every clone and CI run reuses them.
+export ASCEND_MODELS_DIR ?= $(HOME)/.cache/ascend-models
 
 .PHONY: install lint typecheck imports test pytest run serve clean
 
@@ -14,7 +16,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[embedded,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	@touch $@
 
 install: $(STAMP)

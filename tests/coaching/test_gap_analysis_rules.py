@@ -1,0 +1,68 @@
+"""The deterministic half of the gap analysis: requirements, key terms, and how signals combine."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.schemas.gap_analysis import RequirementAssessment
+from app.services.gap_analysis import Signals, combine, requirement_candidates, summarise, term_coverage
+from tests.files import JOB_DESCRIPTION, RESUME_TEXT
+
+
+def test_requirements_come_from_sentences_bullets_and_comma_lists() -> None:
+    requirements = requirement_candidates(JOB_DESCRIPTION)
+    assert "Go" in requirements
+    assert "Terraform" in requirements
+    assert "incident leadership" in requirements
+    assert "8+ years of backend experience" in requirements
+    bulleted = requirement_candidates(
+        "Requirements:\n- 5+ years of Python\n* Kubernetes in production\n1. SQL"
+    )
+    assert bulleted == ["5+ years of Python", "Kubernetes in production", "SQL"]
+
+
+@pytest.mark.parametrize(
+    ("requirement", "coverage"),
+    [
+        ("Go", 0.0),  # "go" the verb does not count
+        ("Python", 1.0),
+        ("Terraform", 0.0),
+        ("Kubernetes and Docker", 1.0),
+        ("PostgreSQL, Kafka and Rust", 2 / 3),
+    ],
+)
+def test_key_terms_are_matched_in_the_resume(requirement: str, coverage: float) -> None:
+    assert term_coverage(requirement, RESUME_TEXT + " We will go far.") == pytest.approx(coverage)
+
+
+@pytest.mark.parametrize(
+    ("similarity", "coverage", "model", "status"),
+    [
+        (0.75, 1.0, "met", "met"),
+        (0.75, 1.0, None, "met"),
+        (0.10, 0.0, "met", "missing"),  # a weak model's "met" alone cannot outvote both other signals
+        (0.10, 0.0, None, "missing"),
+        (0.45, 0.5, "partial", "partial"),
+        (0.70, 1.0, "missing", "met"),
+    ],
+)
+def test_signals_combine(similarity: float, coverage: float, model: str | None, status: str) -> None:
+    signals = Signals(
+        similarity=similarity,
+        best_line="line",
+        coverage=coverage,
+        model_status=model,  # type: ignore[arg-type]
+        model_evidence=None,
+    )
+    assert combine(signals) == status
+
+
+def test_summary_names_what_is_missing() -> None:
+    assessments = [
+        RequirementAssessment(requirement="Python", status="met", evidence="Skills: Python", similarity=0.8),
+        RequirementAssessment(requirement="Go", status="missing", similarity=0.1),
+        RequirementAssessment(requirement="Terraform", status="missing", similarity=0.1),
+    ]
+    assert summarise(assessments) == (
+        "Your resume clearly covers 1 of the 3 requirements. Not shown yet: Go; Terraform."
+    )

@@ -1,0 +1,83 @@
+"""Seeding (512-token chunks, 50 overlap, in the embedder's tokens) and the pgvector cosine search."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from app.db.models import KnowledgeBaseChunk
+from app.services import knowledge_base
+from app.services.embedding import EmbeddingService
+from tests.coaching.conftest import KNOWLEDGE_BASE
+
+
+def test_chunks_are_512_tokens_with_50_of_overlap(embeddings: EmbeddingService) -> None:
+    chunks = knowledge_base.chunk_documents([KNOWLEDGE_BASE / "star_method.md"], embeddings)
+    tokenizer = embeddings.tokenizer
+    sizes = [embeddings.count_tokens(chunk.text) for chunk in chunks]
+    assert len(chunks) >= 4
+    # One model input holds 510 text tokens beside <s> and </s>: chunks are cut to fit it whole.
+    assert embeddings.max_chunk_tokens == 510
+    assert all(size <= 512 for size in sizes)
+    assert all(size >= 480 for size in sizes[:-1])
+    first = tokenizer(chunks[0].text, add_special_tokens=False)["input_ids"]
+    second = tokenizer(chunks[1].text, add_special_tokens=False)["input_ids"]
+    assert first[-50:][5:45] == second[:50][5:45]
+
+
+def test_window_arithmetic() -> None:
+    ids = list(range(1200))
+    pieces = knowledge_base.chunk_document(
+        "x", lambda _: ids, lambda window: " ".join(map(str, window)), chunk_tokens=512, overlap=50
+    )
+    starts = [int(piece.split()[0]) for piece in pieces]
+    assert starts == [0, 462, 924]
+    assert pieces[-1].split()[-1] == "1199"
+
+
+async def test_seeding_is_idempotent_and_reset_rebuilds(
+    seeded_knowledge_base: int,
+    committing_factory: async_sessionmaker[AsyncSession],
+    embeddings: EmbeddingService,
+) -> None:
+    assert seeded_knowledge_base >= 25
+    async with committing_factory() as db:
+        again = await knowledge_base.seed(db, embeddings, KNOWLEDGE_BASE, reset=False)
+        assert again.chunks_written == 0
+        assert again.documents_unchanged == 5
+        assert await knowledge_base.chunk_count(db) == seeded_knowledge_base
+        sources = set(await db.scalars(select(KnowledgeBaseChunk.source_document).distinct()))
+        assert sources == {
+            "behavioral_questions.md", "communication_guide.md", "resume_best_practices.md",
+            "star_method.md", "system_design_principles.md",
+        }  # fmt: skip
+        dimension = await db.scalar(text("SELECT vector_dims(embedding) FROM knowledge_base_chunks LIMIT 1"))
+        assert dimension == 768
+
+
+async def test_search_finds_the_relevant_guide(
+    seeded_knowledge_base: int,
+    committing_factory: async_sessionmaker[AsyncSession],
+    embeddings: EmbeddingService,
+) -> None:
+    async with committing_factory() as db:
+        filler = await knowledge_base.search(
+            db, embeddings, "how do I stop saying um and uh when I answer", 3
+        )
+        design = await knowledge_base.search(
+            db, embeddings, "shard the database and add a cache for reads", 3
+        )
+    assert len(filler) == 3
+    assert any("filler" in chunk.lower() for chunk in filler)
+    assert any("shard" in chunk.lower() or "cach" in chunk.lower() for chunk in design)
+
+
+async def test_search_on_an_empty_knowledge_base_is_empty(
+    connection: AsyncConnection,
+    session_factory: async_sessionmaker[AsyncSession],
+    embeddings: EmbeddingService,
+) -> None:
+    await connection.execute(text("DELETE FROM knowledge_base_chunks"))  # rolled back with the test
+    async with session_factory() as db:
+        assert await db.scalar(select(func.count()).select_from(KnowledgeBaseChunk)) == 0
+        assert await knowledge_base.search(db, embeddings, "STAR method", 3) == []
