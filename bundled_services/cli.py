@@ -20,6 +20,8 @@ USAGE = """usage: ascend COMMAND [options]
 
 commands:
   serve [--port P]             start the whole stack on this machine (Ctrl-C stops it)
+  practice --resume F --jd F --answer AUDIO [--question N | --question-text T] [--json] [--api-url U]
+                               the whole coaching workflow for one recorded answer, printed as a report
   token --email E [--name N]   create the user if missing and print a JWT for it (last line)
   migrate                      apply the database migrations
   seed-kb [--reset]            embed the knowledge base documents (--reset empties it first)
@@ -75,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args else 2
     if args[0] == "serve":
         return _serve(args[1:])
+    if args[0] == "practice":
+        _ensure_runtime_dir()
+        from bundled_services.practice import main as practice
+
+        return practice(args[1:])
     if args[0] in SERVER_COMMANDS:
         # exec keeps signals, exit codes and stdio exactly those of the server command.
         os.execve(sys.executable, [sys.executable, "-m", "app.cli", *args], server_environment())  # noqa: S606

@@ -1,7 +1,9 @@
 """The embedded stack: every service Ascend AI needs, started in order on this machine's loopback.
 
-Order: PostgreSQL + pgvector (migrated), the broker, the object store, the Celery worker, the API.
-Each is probed for readiness before the next starts. A crashed process is reported and restarted;
+Order: PostgreSQL + pgvector (migrated; the knowledge base seeded on first run), the broker, the
+object store, the speech service, the LLM server, the Celery worker, the API. Each is probed for
+readiness before the next starts; a service the configuration points elsewhere (WHISPER_SERVICE_URL,
+LOCAL_LLM_API_BASE, LLM_PROVIDER=openai) is not started. A crashed process is reported and restarted;
 SIGINT/SIGTERM stops everything in reverse order, PostgreSQL last and cleanly.
 """
 
@@ -21,10 +23,13 @@ from pathlib import Path
 from bundled_services import paths
 from bundled_services.instance_lock import InstanceLock
 from bundled_services.launchers.broker import BrokerHandle, start_broker
+from bundled_services.launchers.llm_server import LLMServerHandle, start_llm_server
 from bundled_services.launchers.object_store import ObjectStoreHandle, start_object_store
 from bundled_services.launchers.postgres import PostgresHandle, start_postgres
 from bundled_services.launchers.process import LOOPBACK, ManagedProcess, ServiceStartError, free_port, tail
+from bundled_services.launchers.speech_server import SpeechServerHandle, start_speech_server
 from bundled_services.local_secrets import load_or_create
+from bundled_services.models import ModelSet, knowledge_base_fingerprint, provision_models
 
 logger = logging.getLogger("ascend.supervisor")
 
@@ -33,6 +38,8 @@ DATABASE_NAME = "ascend"
 BUCKET_NAME = "ascend-storage"
 SERVER_ENV_FILE = "server.env"
 API_URL_FILE = "api_url"
+KNOWLEDGE_BASE_MARKER = "knowledge_base.sha256"
+KNOWLEDGE_BASE_DIR = SERVER_DIR.parent / "knowledge_base_docs"
 
 
 def http_ok(port: int, path: str) -> bool:
@@ -55,6 +62,9 @@ class EmbeddedStack:
     postgres: PostgresHandle | None = None
     broker: BrokerHandle | None = None
     object_store: ObjectStoreHandle | None = None
+    speech: SpeechServerHandle | None = None
+    llm: LLMServerHandle | None = None
+    models: ModelSet | None = None
     processes: list[ManagedProcess] = field(default_factory=list)
     server_env: dict[str, str] = field(default_factory=dict)
     api_url: str = ""
@@ -75,6 +85,8 @@ class EmbeddedStack:
 
     def _start_services(self) -> None:
         secrets = load_or_create(self.data_dir / "secrets.json")
+        self.on_progress("Checking the models (the first run assembles them, which takes a few minutes)")
+        self.models = provision_models(os.environ)
         self.on_progress("Starting the database")
         self.postgres = start_postgres(self.data_dir / "postgres")
         self.postgres.create_database(DATABASE_NAME)
@@ -101,9 +113,11 @@ class EmbeddedStack:
             "S3_REGION": self.object_store.region,
             "NEXTAUTH_SECRET": secrets.jwt_secret,
         }
+        self.server_env.update(self._ai_services())
         self._write_server_env()
         self.on_progress("Updating the database schema")
-        self._migrate()
+        self._server_command("migrate")
+        self._seed_knowledge_base()
 
         self.on_progress("Starting the background worker")
         worker = ManagedProcess(
@@ -152,6 +166,35 @@ class EmbeddedStack:
         api.wait_ready(lambda: http_ok(port, "/health"), timeout=60)
         (self.data_dir / API_URL_FILE).write_text(self.api_url + "\n")
 
+    def _ai_services(self) -> dict[str, str]:
+        """Start the speech and language-model servers unless the configuration points elsewhere."""
+        assert self.models is not None
+        env: dict[str, str] = {"EMBEDDING_MODEL_NAME": str(self.models.embedding_dir)}
+        if "WHISPER_SERVICE_URL" not in os.environ:
+            self.on_progress("Starting speech recognition")
+            self.speech = start_speech_server(self.models.speech_model, self.logs_dir / "speech.log")
+            env["WHISPER_SERVICE_URL"] = self.speech.transcribe_url
+        if os.environ.get("LLM_PROVIDER", "local") == "local" and "LOCAL_LLM_API_BASE" not in os.environ:
+            self.on_progress("Starting the language model")
+            self.llm = start_llm_server(
+                self.models.language_model,
+                self.logs_dir / "llm.log",
+                model_alias=self.models.language_model.stem,
+            )
+            env["LOCAL_LLM_API_BASE"] = self.llm.api_base
+            env["LOCAL_LLM_MODEL_NAME"] = self.llm.model_alias
+        return env
+
+    def _seed_knowledge_base(self) -> None:
+        """Seed on first run, and again only when the guides change (seeding loads the embedder)."""
+        marker = self.data_dir / KNOWLEDGE_BASE_MARKER
+        fingerprint = knowledge_base_fingerprint(KNOWLEDGE_BASE_DIR)
+        if marker.exists() and marker.read_text().strip() == fingerprint:
+            return
+        self.on_progress("Building the coaching knowledge base (first run only)")
+        self._server_command("seed-kb")
+        marker.write_text(fingerprint + "\n")
+
     def _child_env(self) -> dict[str, str]:
         return {**os.environ, **self.server_env}
 
@@ -161,9 +204,9 @@ class EmbeddedStack:
         with os.fdopen(descriptor, "w") as handle:
             handle.writelines(f"{key}={value}\n" for key, value in sorted(self.server_env.items()))
 
-    def _migrate(self) -> None:
-        result = subprocess.run(
-            [sys.executable, "-m", "app.cli", "migrate"],
+    def _server_command(self, command: str) -> None:
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "app.cli", command],
             cwd=SERVER_DIR,
             env=self._child_env(),
             capture_output=True,
@@ -171,12 +214,15 @@ class EmbeddedStack:
             check=False,
         )
         if result.returncode != 0:
-            raise ServiceStartError(f"database migration failed:\n{result.stderr[-3000:]}")
+            raise ServiceStartError(f"`{command}` failed:\n{result.stderr[-3000:]}")
 
     def restart_crashed(self) -> list[str]:
         """Restart every child process that has exited; returns the names restarted."""
         restarted = []
-        for process in self.processes:
+        services = [
+            handle.process for handle in (self.speech, self.llm, self.object_store) if handle is not None
+        ]
+        for process in [*services, *self.processes]:
             if not process.running():
                 logger.error(
                     "%s stopped unexpectedly; restarting. Last log lines:\n%s",
@@ -191,9 +237,10 @@ class EmbeddedStack:
         for process in reversed(self.processes):
             process.stop(grace=20)
         self.processes.clear()
-        for handle in (self.object_store, self.broker, self.postgres):
+        for handle in (self.llm, self.speech, self.object_store, self.broker, self.postgres):
             if handle is not None:
                 handle.stop()
+        self.llm = self.speech = None
         self.object_store = self.broker = self.postgres = None
         (self.data_dir / API_URL_FILE).unlink(missing_ok=True)
         if self._lock is not None:

@@ -1,0 +1,1 @@
+"""Fetching, converting and verifying the models the bundled services run on."""
