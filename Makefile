@@ -10,7 +10,27 @@ EXTRAS := embedded,ml,llm-server,dev
 # Models are provisioned once into a cache outside the checkout, so every clone and CI run reuses them.
 export ASCEND_MODELS_DIR ?= $(HOME)/.cache/ascend-models
 
-.PHONY: install lint typecheck imports test pytest run serve clean
+# Debian packages the test suite drives for real: speech synthesis for spoken test answers (espeak-ng,
+# sox), a virtual microphone (PulseAudio), PortAudio for sounddevice, and the libraries Qt needs.
+APT_PACKAGES := espeak-ng sox libsox-fmt-all pulseaudio pulseaudio-utils libasound2-plugins libportaudio2 \
+	libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
+SYSTEM_STAMP := $(VENV)/.system-packages
+
+.PHONY: install system-packages lint typecheck imports test pytest run serve clean
+
+system-packages: $(SYSTEM_STAMP)
+
+$(SYSTEM_STAMP):
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "Missing Debian packages: $$missing"; \
+			echo "Install them with: sudo apt-get install $$missing"; exit 1; \
+		fi; \
+	fi
+	@mkdir -p $(VENV) && touch $@
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
@@ -31,12 +51,22 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
-pytest: install
+pytest: install system-packages
 	$(BIN)/pytest
 
 test: lint typecheck imports pytest
 
+# The main job: the desktop app on the embedded stack when there is a display, otherwise the whole
+# coaching workflow on the sample resume, job description and spoken answer, printed as a report.
 run: install
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+		$(BIN)/ascend desktop; \
+	else \
+		$(BIN)/ascend practice --resume examples/resume.pdf --jd examples/job_description.txt \
+			--answer examples/answer.wav; \
+	fi
+
+serve: install
 	$(BIN)/ascend serve
 
 clean:

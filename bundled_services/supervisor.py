@@ -27,13 +27,13 @@ from bundled_services.launchers.llm_server import LLMServerHandle, start_llm_ser
 from bundled_services.launchers.object_store import ObjectStoreHandle, start_object_store
 from bundled_services.launchers.postgres import PostgresHandle, start_postgres
 from bundled_services.launchers.process import LOOPBACK, ManagedProcess, ServiceStartError, free_port, tail
+from bundled_services.launchers.server_processes import SERVER_DIR, api_server, celery_worker
 from bundled_services.launchers.speech_server import SpeechServerHandle, start_speech_server
 from bundled_services.local_secrets import load_or_create
 from bundled_services.models import ModelSet, knowledge_base_fingerprint, provision_models
 
 logger = logging.getLogger("ascend.supervisor")
 
-SERVER_DIR = Path(__file__).resolve().parents[1] / "server"
 DATABASE_NAME = "ascend"
 BUCKET_NAME = "ascend-storage"
 SERVER_ENV_FILE = "server.env"
@@ -120,47 +120,12 @@ class EmbeddedStack:
         self._seed_knowledge_base()
 
         self.on_progress("Starting the background worker")
-        worker = ManagedProcess(
-            "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "worker",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            log_path=self.logs_dir / "worker.log",
-            env=self._child_env(),
-            cwd=SERVER_DIR,
-        )
+        worker = celery_worker(self.logs_dir / "worker.log", self._child_env())
         worker.start()
         self.processes.append(worker)
 
         self.on_progress("Starting the API")
-        api = ManagedProcess(
-            "api",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "main:app",
-                "--host",
-                LOOPBACK,
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            log_path=self.logs_dir / "api.log",
-            env=self._child_env(),
-            cwd=SERVER_DIR,
-        )
+        api = api_server(port, self.logs_dir / "api.log", self._child_env())
         api.start()
         self.processes.append(api)
         api.wait_ready(lambda: http_ok(port, "/health"), timeout=60)

@@ -13,11 +13,13 @@ os.environ.setdefault("XDG_RUNTIME_DIR", str(_RUNTIME_DIR))
 
 import uuid  # noqa: E402
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
+from contextlib import asynccontextmanager  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 import redis  # noqa: E402
+from sqlalchemy import delete  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker  # noqa: E402
 
 from app.api.app import create_app  # noqa: E402
@@ -25,7 +27,7 @@ from app.api.deps import AppResources  # noqa: E402
 from app.core.config import Settings, get_settings  # noqa: E402
 from app.db.migrate import upgrade_to_head  # noqa: E402
 from app.db.models import User  # noqa: E402
-from app.db.session import create_engine  # noqa: E402
+from app.db.session import create_engine, create_session_factory  # noqa: E402
 from app.services.jobs import JobDispatcher  # noqa: E402
 from app.services.storage import ObjectStorage  # noqa: E402
 from app.services.users import issue_token  # noqa: E402
@@ -155,6 +157,21 @@ def build_client(resources: AppResources) -> httpx.AsyncClient:
     )
 
 
+@asynccontextmanager
+async def client_on(
+    settings: Settings, engine: AsyncEngine, factory: async_sessionmaker[AsyncSession], storage: ObjectStorage
+) -> AsyncIterator[httpx.AsyncClient]:
+    resources = AppResources(
+        settings=settings,
+        engine=engine,
+        session_factory=factory,
+        storage=storage,
+        jobs=JobDispatcher(celery_app),
+    )
+    async with build_client(resources) as client:
+        yield client
+
+
 @pytest.fixture
 async def api(
     settings: Settings,
@@ -163,12 +180,37 @@ async def api(
     storage: ObjectStorage,
     broker: redis.Redis,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    resources = AppResources(
-        settings=settings,
-        engine=engine,
-        session_factory=session_factory,
-        storage=storage,
-        jobs=JobDispatcher(celery_app),
-    )
-    async with build_client(resources) as client:
+    """The API in the test's rolled-back transaction."""
+    async with client_on(settings, engine, session_factory, storage) as client:
         yield client
+
+
+@pytest.fixture
+def committing_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that really commit: for work another process (a worker) or concurrent tasks must see."""
+    return create_session_factory(engine)
+
+
+@pytest.fixture
+async def live_api(
+    settings: Settings,
+    engine: AsyncEngine,
+    committing_factory: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+    broker: redis.Redis,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API on committing sessions; pair it with `casey`."""
+    async with client_on(settings, engine, committing_factory, storage) as client:
+        yield client
+
+
+@pytest.fixture
+async def casey(
+    committing_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[Account]:
+    """A committed user, deleted with everything of theirs after the test."""
+    account = await create_account(committing_factory, settings, "Casey")
+    yield account
+    async with committing_factory() as session:
+        await session.execute(delete(User).where(User.id == account.user.id))
+        await session.commit()

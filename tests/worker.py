@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from app.workers.celery_app import celery_app
 from bundled_services.launchers.process import ManagedProcess
-
-SERVER_DIR = Path(__file__).resolve().parents[1] / "server"
+from bundled_services.launchers.server_processes import celery_worker
 
 
 def _answers_ping() -> bool:
@@ -20,26 +18,7 @@ def _answers_ping() -> bool:
 
 @contextmanager
 def running_worker(log_path: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[ManagedProcess]:
-    process = ManagedProcess(
-        "celery worker",
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        log_path=log_path,
-        env={**os.environ, **(extra_env or {})},
-        cwd=SERVER_DIR,
-    )
+    process = celery_worker(log_path, {**os.environ, **(extra_env or {})})
     process.start()
     try:
         process.wait_ready(_answers_ping, timeout=60, interval=0.5)

@@ -6,14 +6,12 @@ these fixtures only re-verify the files.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.db.models import User
 from app.db.session import create_session_factory
 from app.services import knowledge_base
 from app.services.embedding import EmbeddingService, get_embedding_service
@@ -23,7 +21,6 @@ from app.services.storage import ObjectStorage
 from app.workers.celery_app import celery_app
 from bundled_services.launchers.llm_server import LLMServerHandle, start_llm_server
 from bundled_services.provisioning import embedding_model, llm_model
-from tests.conftest import Account, create_account
 from tests.stack import ServiceStack
 
 SMALL_MODEL_ALIAS = "qwen2.5-coder-0.5b"
@@ -47,6 +44,9 @@ def coaching_settings(settings: Settings, llm_server: LLMServerHandle) -> Settin
             "LOCAL_LLM_API_BASE": llm_server.api_base,
             "LOCAL_LLM_MODEL_NAME": llm_server.model_alias,
             "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
+            # llama.cpp's server answers one request at a time and finishes abandoned ones, so a
+            # short timeout on a busy 2-core machine only queues retries behind the first try.
+            "LLM_REQUEST_TIMEOUT_SECONDS": 900.0,
         }
     )
 
@@ -57,28 +57,11 @@ def embeddings(settings: Settings) -> EmbeddingService:
     return get_embedding_service(settings.model_copy(update={"EMBEDDING_MODEL_NAME": str(folder)}))
 
 
-@pytest.fixture
-def committing_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # Agent tools may run concurrently, each with its own session: they need real connections.
-    return create_session_factory(engine)
-
-
 @pytest.fixture(scope="session")
 async def seeded_knowledge_base(engine: AsyncEngine, embeddings: EmbeddingService) -> int:
     async with create_session_factory(engine)() as db:
         await knowledge_base.seed(db, embeddings, KNOWLEDGE_BASE, reset=True)
         return await knowledge_base.chunk_count(db)
-
-
-@pytest.fixture
-async def dana(
-    committing_factory: async_sessionmaker[AsyncSession], settings: Settings
-) -> AsyncIterator[Account]:
-    account = await create_account(committing_factory, settings, "Dana")
-    yield account
-    async with committing_factory() as session:
-        await session.execute(delete(User).where(User.id == account.user.id))
-        await session.commit()
 
 
 @pytest.fixture

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import redis
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.api.deps import AppResources
-from app.core.config import Settings
 from app.db.models import Feedback, InterviewSession, Recording
 from app.schemas.feedback import FeedbackReport
 from app.schemas.gap_analysis import GapAnalysis
 from app.services import delivery_metrics
 from app.services.feedback_generation import generate_feedback
 from app.services.job_context import JobContext
-from app.services.jobs import JobDispatcher
 from app.services.question_generation import generate_questions
-from app.services.storage import ObjectStorage
-from app.workers.celery_app import celery_app
-from tests.conftest import Account, build_client
+from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, make_pdf, make_wav
 
 TRANSCRIPT = (
@@ -35,25 +28,6 @@ TRANSCRIPT = (
     "In the end p99 latency dropped to 180 milliseconds and conversion went up about four percent."
 )
 ANSWER_SECONDS = 38.0
-
-
-@pytest.fixture
-async def live_api(
-    settings: Settings,
-    engine: AsyncEngine,
-    committing_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-    broker: redis.Redis,
-) -> AsyncIterator[httpx.AsyncClient]:
-    resources = AppResources(
-        settings=settings,
-        engine=engine,
-        session_factory=committing_factory,
-        storage=storage,
-        jobs=JobDispatcher(celery_app),
-    )
-    async with build_client(resources) as client:
-        yield client
 
 
 async def create_session(api: httpx.AsyncClient, account: Account) -> uuid.UUID:
@@ -108,12 +82,12 @@ def expected_numbers(report: FeedbackReport) -> None:
 
 async def test_a_session_gets_a_gap_analysis_and_questions(
     live_api: httpx.AsyncClient,
-    dana: Account,
+    casey: Account,
     job_context: JobContext,
     committing_factory: async_sessionmaker[AsyncSession],
     seeded_knowledge_base: int,
 ) -> None:
-    session_id = await create_session(live_api, dana)
+    session_id = await create_session(live_api, casey)
     await generate_questions(job_context, session_id)
 
     async with committing_factory() as db:
@@ -135,25 +109,25 @@ async def test_a_session_gets_a_gap_analysis_and_questions(
     for item in analysis.requirements:
         if item.evidence:
             assert " ".join(item.evidence.split()) in " ".join(
-                (await live_api.get(f"/api/v1/resumes/{interview.resume_id}", headers=dana.headers))
+                (await live_api.get(f"/api/v1/resumes/{interview.resume_id}", headers=casey.headers))
                 .json()["parsed_text"]
                 .split()
             )
 
-    shown = (await live_api.get(f"/api/v1/sessions/{session_id}", headers=dana.headers)).json()
+    shown = (await live_api.get(f"/api/v1/sessions/{session_id}", headers=casey.headers)).json()
     assert shown["generated_questions"] == questions
     assert shown["gap_analysis"]["match_score"] == analysis.match_score
 
 
 async def test_feedback_fallback_path_follows_the_formulas(
     live_api: httpx.AsyncClient,
-    dana: Account,
+    casey: Account,
     job_context: JobContext,
     committing_factory: async_sessionmaker[AsyncSession],
     seeded_knowledge_base: int,
 ) -> None:
-    session_id = await create_session(live_api, dana)
-    recording_id = await transcribed_answer(live_api, dana, session_id, committing_factory)
+    session_id = await create_session(live_api, casey)
+    recording_id = await transcribed_answer(live_api, casey, session_id, committing_factory)
     # Two graph steps cannot fit a tool call and an answer: the agent runs out and the fallback writes it.
     starved = JobContext(
         settings=job_context.settings.model_copy(update={"AGENT_MAX_STEPS": 2}),
@@ -174,20 +148,20 @@ async def test_feedback_fallback_path_follows_the_formulas(
     report = FeedbackReport.model_validate(feedback.report)
     expected_numbers(report)
 
-    shown = (await live_api.get(f"/api/v1/recordings/{recording_id}", headers=dana.headers)).json()
+    shown = (await live_api.get(f"/api/v1/recordings/{recording_id}", headers=casey.headers)).json()
     assert shown["feedback"]["overall_score"] == report.overall_score
 
 
 async def test_feedback_agent_path_runs_the_tools(
     live_api: httpx.AsyncClient,
-    dana: Account,
+    casey: Account,
     job_context: JobContext,
     committing_factory: async_sessionmaker[AsyncSession],
     seeded_knowledge_base: int,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    session_id = await create_session(live_api, dana)
-    recording_id = await transcribed_answer(live_api, dana, session_id, committing_factory)
+    session_id = await create_session(live_api, casey)
+    recording_id = await transcribed_answer(live_api, casey, session_id, committing_factory)
     patient = JobContext(
         settings=job_context.settings.model_copy(update={"AGENT_TIMEOUT_SECONDS": 600.0}),
         engine=job_context.engine,

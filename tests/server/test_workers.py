@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 
 import httpx
 import pytest
-import redis
-from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.api.deps import AppResources
-from app.core.config import Settings
-from app.db.models import InterviewSession, Recording, User
-from app.db.session import create_session_factory
-from app.services.jobs import JobDispatcher
-from app.services.storage import ObjectStorage
-from app.workers.celery_app import celery_app
-from tests.conftest import Account, build_client, create_account
+from app.db.models import InterviewSession, Recording
+from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, make_pdf, make_wav
 from tests.stack import ServiceStack
 from tests.worker import running_worker
@@ -32,42 +24,6 @@ RowT = TypeVar("RowT", Recording, InterviewSession)
 def worker(stack: ServiceStack) -> Iterator[None]:
     with running_worker(stack.root / "logs" / "worker.log"):
         yield
-
-
-@pytest.fixture
-def committing_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # The worker is another process: it only sees what is really committed.
-    return create_session_factory(engine)
-
-
-@pytest.fixture
-async def carol(
-    committing_factory: async_sessionmaker[AsyncSession], settings: Settings
-) -> AsyncIterator[Account]:
-    account = await create_account(committing_factory, settings, "Carol")
-    yield account
-    async with committing_factory() as session:
-        await session.execute(delete(User).where(User.id == account.user.id))
-        await session.commit()
-
-
-@pytest.fixture
-async def live_api(
-    settings: Settings,
-    engine: AsyncEngine,
-    committing_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-    broker: redis.Redis,
-) -> AsyncIterator[httpx.AsyncClient]:
-    resources = AppResources(
-        settings=settings,
-        engine=engine,
-        session_factory=committing_factory,
-        storage=storage,
-        jobs=JobDispatcher(celery_app),
-    )
-    async with build_client(resources) as client:
-        yield client
 
 
 async def wait_for(
@@ -89,21 +45,23 @@ async def wait_for(
 async def test_unreachable_services_end_in_failed_with_reasons(
     worker: None,
     live_api: httpx.AsyncClient,
-    carol: Account,
+    casey: Account,
     committing_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     resume = await live_api.post(
-        "/api/v1/resumes", headers=carol.headers, files={"file": ("cv.pdf", make_pdf(), "application/pdf")}
+        "/api/v1/resumes",
+        headers=casey.headers,
+        files={"file": ("cv.pdf", make_pdf(), "application/pdf")},
     )
     created = await live_api.post(
         "/api/v1/sessions",
-        headers=carol.headers,
+        headers=casey.headers,
         json={"resume_id": resume.json()["resume_id"], "job_description": JOB_DESCRIPTION},
     )
     session_id = created.json()["session_id"]
     submitted = await live_api.post(
         f"/api/v1/sessions/{session_id}/recordings",
-        headers=carol.headers,
+        headers=casey.headers,
         data={"question": "Tell me about a conflict."},
         files={"audio": ("a.wav", make_wav(1.0), "audio/wav")},
     )
@@ -121,6 +79,6 @@ async def test_unreachable_services_end_in_failed_with_reasons(
     assert interview.status == "failed"
     assert interview.failure_reason is not None
 
-    shown = (await live_api.get(f"/api/v1/recordings/{recording_id}", headers=carol.headers)).json()
+    shown = (await live_api.get(f"/api/v1/recordings/{recording_id}", headers=casey.headers)).json()
     assert shown["feedback_status"] == "failed"
     assert shown["failure_reason"] == recording.failure_reason

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 # Enough for the largest schema the app asks for (a FeedbackReport) with room to spare; the
 # interface gives structured calls no max_tokens of their own.
-DEFAULT_STRUCTURED_MAX_TOKENS = 2000
+DEFAULT_STRUCTURED_MAX_TOKENS = 1200
 _ERROR_BODY_CHARS = 300
 
 
