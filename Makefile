@@ -6,14 +6,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := embedded,ml,llm-server,dev
+EXTRAS := embedded,ml,llm-server,desktop,dev
 # Models are provisioned once into a cache outside the checkout, so every clone and CI run reuses them.
 export ASCEND_MODELS_DIR ?= $(HOME)/.cache/ascend-models
 
 # Debian packages the test suite drives for real: speech synthesis for spoken test answers (espeak-ng,
 # sox), a virtual microphone (PulseAudio), PortAudio for sounddevice, and the libraries Qt needs.
 APT_PACKAGES := espeak-ng sox libsox-fmt-all pulseaudio pulseaudio-utils libasound2-plugins libportaudio2 \
-	libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
+	libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
 SYSTEM_STAMP := $(VENV)/.system-packages
 
 .PHONY: install system-packages lint typecheck imports test pytest run serve clean

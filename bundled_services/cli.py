@@ -19,6 +19,7 @@ SERVER_COMMANDS = frozenset({"token", "migrate", "seed-kb", "users"})
 USAGE = """usage: ascend COMMAND [options]
 
 commands:
+  desktop                      open the desktop app (starts everything on this computer)
   serve [--port P]             start the whole stack on this machine (Ctrl-C stops it)
   practice --resume F --jd F --answer AUDIO [--question N | --question-text T] [--json] [--api-url U]
                                the whole coaching workflow for one recorded answer, printed as a report
@@ -77,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args else 2
     if args[0] == "serve":
         return _serve(args[1:])
+    if args[0] == "desktop":
+        # A process of its own: the launcher never imports the client (import-linter contract).
+        os.execv(sys.executable, [sys.executable, "-m", "desktop", *args[1:]])  # noqa: S606
     if args[0] == "practice":
         _ensure_runtime_dir()
         from bundled_services.practice import main as practice

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 import httpx
@@ -28,6 +29,8 @@ TRANSCRIPT = (
     "In the end p99 latency dropped to 180 milliseconds and conversion went up about four percent."
 )
 ANSWER_SECONDS = 38.0
+# A handful of generations on a 2-core CPU: minutes, not the suite's default five.
+pytestmark = pytest.mark.timeout(1800)
 
 
 async def create_session(api: httpx.AsyncClient, account: Account) -> uuid.UUID:
@@ -106,13 +109,11 @@ async def test_a_session_gets_a_gap_analysis_and_questions(
     assert any(name == "go" or name.endswith(" go") for name in missing), status_of
     assert 0 <= analysis.match_score < 100
     assert analysis.resume_suggestions
+    resume = await live_api.get(f"/api/v1/resumes/{interview.resume_id}", headers=casey.headers)
+    resume_words = " ".join(re.findall(r"[a-z0-9+#]+", resume.json()["parsed_text"].lower()))
     for item in analysis.requirements:
         if item.evidence:
-            assert " ".join(item.evidence.split()) in " ".join(
-                (await live_api.get(f"/api/v1/resumes/{interview.resume_id}", headers=casey.headers))
-                .json()["parsed_text"]
-                .split()
-            )
+            assert " ".join(re.findall(r"[a-z0-9+#]+", item.evidence.lower())) in resume_words
 
     shown = (await live_api.get(f"/api/v1/sessions/{session_id}", headers=casey.headers)).json()
     assert shown["generated_questions"] == questions

@@ -18,7 +18,7 @@ import openai
 from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.exceptions import OutputParserException
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_openai import ChatOpenAI
 from langgraph.errors import GraphRecursionError
@@ -193,8 +193,20 @@ class ForcedToolSequence(AgentMiddleware):
     ) -> ModelResponse[Any] | AIMessage:
         called = {message.name for message in request.messages if isinstance(message, ToolMessage)}
         upcoming = next((name for name in self._plan if name not in called), SUBMIT_TOOL)
-        forced = request.override(tool_choice={"type": "function", "function": {"name": upcoming}})
+        forced = request.override(
+            messages=[_with_text(message) for message in request.messages],
+            tool_choice={"type": "function", "function": {"name": upcoming}},
+        )
         return await handler(forced)
+
+
+def _with_text(message: AnyMessage) -> AnyMessage:
+    """llama.cpp's server rejects an assistant turn whose content is null, which is how the OpenAI
+    client sends a turn made only of tool calls; a line naming the calls keeps the turn valid."""
+    if isinstance(message, AIMessage) and message.tool_calls and not message.content:
+        names = ", ".join(call["name"] for call in message.tool_calls)
+        return message.model_copy(update={"content": f"Calling {names}."})
+    return message
 
 
 def submit_tool(response_model: type[ModelT]) -> BaseTool:

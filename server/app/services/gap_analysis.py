@@ -294,9 +294,14 @@ class GapAnalyzer:
         view: dict[int, tuple[RequirementStatus, str | None]] = {}
         for judgement in answer.judgements:
             if 0 <= judgement.index < len(requirements):
-                quote = judgement.evidence.strip()
-                # Only a quote that is really in the resume is kept as evidence.
-                kept = quote if quote and _normalise(quote) in normalised_resume else None
+                quote = _normalise(judgement.evidence)
+                # Only a quote that is really in the resume is kept as evidence (and not a placeholder
+                # such as "..." copied from the answer template).
+                kept = (
+                    judgement.evidence.strip()
+                    if len(quote.split()) >= 3 and quote in normalised_resume
+                    else None
+                )
                 view[judgement.index] = (judgement.status, kept)
         return view
 

@@ -48,13 +48,25 @@ def chunk_document(
     step = chunk_tokens - overlap
     chunks = []
     for start in range(0, len(ids), step):
-        window = ids[start : start + chunk_tokens]
-        piece = decode(window).strip()
+        piece = _fitting_text(ids[start : start + chunk_tokens], token_ids, decode, chunk_tokens)
         if piece:
             chunks.append(piece)
         if start + chunk_tokens >= len(ids):
             break
     return chunks
+
+
+def _fitting_text(
+    window: list[int], token_ids: Callable[[str], list[int]], decode: Callable[[list[int]], str], limit: int
+) -> str:
+    """The window's text, trimmed until it re-tokenises within `limit`: decoding a cut in the middle of
+    a word and encoding it again can yield a token or two more than the window held."""
+    while window:
+        piece = decode(window).strip()
+        if len(token_ids(piece)) <= limit:
+            return piece
+        window = window[:-2]
+    return ""
 
 
 def chunk_documents(paths: Sequence[Path], service: EmbeddingService) -> list[Chunk]:

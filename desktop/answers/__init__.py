@@ -1,0 +1,1 @@
+"""Answers kept on this computer until the server has them."""

@@ -1,0 +1,1 @@
+"""The typed HTTP client for the Ascend AI server's API v1."""

@@ -1,0 +1,1 @@
+"""Microphone capture, playback and the WAV files answers are kept in."""

@@ -1,0 +1,104 @@
+"""Gets the client signed in: the embedded stack with its local user, or a team server with a token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.schemas.user import UserResponse
+from desktop.api.client import ApiClient
+from desktop.connection.browser_signin import BrowserSignIn
+from desktop.connection.embedded import EmbeddedServer, RunningStack
+from desktop.connection.local_signin import LocalSignIn
+from desktop.context import AppContext
+from desktop.qt import QObject, Signal
+from desktop.settings import Mode, SettingKey
+from desktop.tasks import simple
+
+SIGNING_IN = "Signing you in"
+
+
+class ConnectionController(QObject):
+    progress = Signal(str)
+    connected = Signal(object)  # UserResponse
+    failed = Signal(str)
+    needs_team_sign_in = Signal(str)  # why (empty on first use)
+    stopped = Signal()
+
+    def __init__(self, context: AppContext, embedded: EmbeddedServer) -> None:
+        super().__init__()
+        self._context = context
+        self.embedded = embedded
+        self._api_url = ""
+        self._local = LocalSignIn(self)
+        self.browser = BrowserSignIn(self)
+        embedded.progress.connect(self.progress)
+        embedded.ready.connect(self._stack_ready)
+        embedded.failed.connect(self.failed)
+        embedded.stopped.connect(self.stopped)
+        self._local.signed_in.connect(self._verify_local)
+        self._local.failed.connect(self.failed)
+        self.browser.token_received.connect(self.sign_in_to_team)
+        self.browser.failed.connect(self.needs_team_sign_in)
+
+    def connect_to_server(self) -> None:
+        if self._context.settings.mode is Mode.EMBEDDED:
+            if self.embedded.running:
+                self._context.replace_client(None)
+                self._local.start(self._context.server_env)
+                self.progress.emit(SIGNING_IN)
+            else:
+                self.embedded.start()
+            return
+        token = self._context.settings.text(SettingKey.TEAM_TOKEN)
+        if token:
+            self.sign_in_to_team(token)
+        else:
+            self.needs_team_sign_in.emit("")
+
+    def _stack_ready(self, running: RunningStack) -> None:
+        self._context.server_env = running.server_env
+        self._api_url = running.api_url
+        self.progress.emit(SIGNING_IN)
+        self._local.start(running.server_env)
+
+    def _verify_local(self, token: str) -> None:
+        self._verify(ApiClient(self._api_url, token), on_error=self.failed.emit)
+
+    def sign_in_with_browser(self) -> None:
+        self.browser.start(self._context.settings.server_url)
+
+    def sign_in_to_team(self, token: str) -> None:
+        client = ApiClient(self._context.settings.server_url, token.strip())
+
+        def remember(user: UserResponse) -> None:
+            self._context.settings.set_text(SettingKey.TEAM_TOKEN, token.strip())
+
+        self._verify(client, on_error=self.needs_team_sign_in.emit, also=remember)
+
+    def _verify(
+        self,
+        client: ApiClient,
+        *,
+        on_error: Callable[[str], None],
+        also: Callable[[UserResponse], None] | None = None,
+    ) -> None:
+        def done(user: UserResponse) -> None:
+            if also is not None:
+                also(user)
+            self._context.replace_client(client)
+            self._context.user = user
+            self.connected.emit(user)
+
+        def failed(message: str) -> None:
+            client.close()
+            on_error(message)
+
+        self._context.runner.submit(simple(client.verify), done, failed)
+
+    def sign_out_of_team(self) -> None:
+        self._context.settings.remove(SettingKey.TEAM_TOKEN)
+        self._context.replace_client(None)
+
+    def shut_down(self) -> None:
+        self._context.replace_client(None)
+        self.embedded.stop()

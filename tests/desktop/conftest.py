@@ -1,0 +1,112 @@
+"""Desktop tests run Qt offscreen and fail on any Qt warning."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop.context import AppContext
+from desktop.qt import (
+    QApplication,
+    QMessageLogContext,
+    QSettings,
+    QtMsgType,
+    QWidget,
+    qInstallMessageHandler,
+)
+from desktop.settings import AppSettings
+from desktop.tasks import TaskRunner
+from desktop.views import style
+from desktop.views.main_window import MainWindow
+from tests.desktop.fake_audio import FakeAudioBackend
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+FAILING = (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
+# The offscreen platform plugin says this whenever a dialog with a fixed size is shown: a gap in the
+# test platform, not in the app (desktop platforms implement it).
+PLATFORM_LIMITATIONS = frozenset({"This plugin does not support propagateSizeHints()"})
+
+
+@pytest.fixture(scope="session")
+def qapp_args() -> list[str]:
+    return ["ascend-desktop-tests"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def styled(qapp: QApplication) -> QApplication:
+    style.apply(qapp)
+    return qapp
+
+
+@pytest.fixture(autouse=True)
+def fail_on_qt_warnings() -> Iterator[None]:
+    problems: list[str] = []
+
+    def handler(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+        if kind in FAILING and message not in PLATFORM_LIMITATIONS:
+            problems.append(f"{kind.name}: {message}")
+
+    previous = qInstallMessageHandler(handler)
+    yield
+    qInstallMessageHandler(previous)
+    assert not problems, "Qt reported problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def app_settings(tmp_path: Path) -> AppSettings:
+    return AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def runner() -> Iterator[TaskRunner]:
+    created = TaskRunner()
+    yield created
+    created.cancel_all()
+    assert created.wait(30_000), "background tasks were still running after the test"
+
+
+@pytest.fixture
+def audio() -> FakeAudioBackend:
+    return FakeAudioBackend()
+
+
+@pytest.fixture
+def context(
+    app_settings: AppSettings, runner: TaskRunner, tmp_path: Path, audio: FakeAudioBackend
+) -> AppContext:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    return AppContext(settings=app_settings, runner=runner, data_dir=data_dir, audio=audio)
+
+
+@pytest.fixture
+def screenshot() -> Callable[[QWidget, str], Path]:
+    def save(widget: QWidget, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        target = SCREENSHOTS / f"{name}.png"
+        QApplication.processEvents()
+        assert widget.grab().save(str(target)), f"could not save {target}"
+        return target
+
+    return save
+
+
+@pytest.fixture
+def window(qtbot: QtBot, context: AppContext) -> Iterator[MainWindow]:
+    """The main window as a signed-in user sees it, with no server behind it: for rendering screens."""
+    created = MainWindow(context)
+    qtbot.addWidget(created)
+    created.resize(1180, 820)
+    created.sidebar.show()
+    created.user_label.setText("Signed in as\nJordan Rivera")
+    created.show()
+    qtbot.waitExposed(created)
+    yield created
+    created.connection.embedded.stop()

@@ -1,0 +1,157 @@
+"""Each screen rendered in the main window with realistic data, saved for the README and checked by eye."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pypdf import PdfReader
+from pytestqt.qtbot import QtBot
+
+from desktop.answers.store import SavedAnswer
+from desktop.audio.backend import InputDevice
+from desktop.connection.model_status import ModelStatus
+from desktop.controllers.home import History
+from desktop.controllers.practice import ResumeCheck
+from desktop.qt import QLabel, QWidget
+from desktop.report import export_pdf
+from desktop.settings import Mode
+from desktop.views.main_window import MainWindow, Screen
+from tests.desktop import samples
+
+Screenshot = Callable[[QWidget, str], Path]
+
+
+def present(window: MainWindow, screen: Screen, height: int = 820) -> None:
+    window.pages.setCurrentIndex(screen)
+    for target, entry in window.nav.items():
+        entry.setChecked(target is screen)
+    window.resize(1180, height)
+
+
+def test_home_screen(window: MainWindow, screenshot: Screenshot) -> None:
+    sessions, answers = samples.history()
+    window.home.greet("Jordan")
+    window.home.show_history(History(sessions, answers))
+    present(window, Screen.HOME, 900)
+    assert window.home.sessions.count() == 3
+    assert window.home.answers.count() == 8
+    assert window.home.chart.points()[-1][1] == 78
+    screenshot(window, "home")
+
+
+def test_new_practice_screen(window: MainWindow, screenshot: Screenshot, tmp_path: Path) -> None:
+    resume = tmp_path / "jordan-rivera-resume.pdf"
+    view = window.practice
+    view.show_resumes([])
+    view.show_resume_check(ResumeCheck(resume, 184_320, None))
+    view.show_job_description(samples.JOB_DESCRIPTION)
+    present(window, Screen.PRACTICE)
+    assert view.start.isEnabled()
+    screenshot(window, "new-practice")
+
+
+def test_new_practice_refuses_what_the_server_would(window: MainWindow, tmp_path: Path) -> None:
+    view = window.practice
+    big = tmp_path / "resume.pdf"
+    view.show_resume_check(
+        ResumeCheck(big, 6 * 1024 * 1024, "“resume.pdf” is 6.0 MB; resumes can be at most 5.0 MB.")
+    )
+    view.show_job_description("Too short.")
+    assert not view.start.isEnabled()
+    assert "5.0 MB" in view.resume_label.text()
+    assert "at least 50" in view.counter.text()
+
+
+def test_gap_analysis_screen(window: MainWindow, screenshot: Screenshot) -> None:
+    window.gap.show_status(samples.gap_status())
+    present(window, Screen.GAP, 960)
+    assert window.gap.summary.text().startswith("Strong backend")
+    chips = [item.widget() for index in range(3) if (item := window.gap.counts.itemAt(index)) is not None]
+    assert [chip.text() for chip in chips if isinstance(chip, QLabel)] == ["2 met", "2 partial", "3 missing"]
+    screenshot(window, "gap-analysis")
+
+
+def test_feedback_report_screen(window: MainWindow, screenshot: Screenshot) -> None:
+    view = window.feedback
+    view.show_detail(samples.recording_detail())
+    present(window, Screen.FEEDBACK, 1320)
+    assert view.export.isEnabled()
+    assert view.wpm.text() == "171 WPM"
+    assert view.transcript.text().count("background-color") == 4  # um, like, you know, sort of
+    screenshot(window, "feedback-report")
+
+
+def test_feedback_report_exports_to_pdf(tmp_path: Path) -> None:
+    target = tmp_path / "report.pdf"
+    export_pdf(samples.recording_detail(), target)
+    # Qt places each word separately; pypdf joins them with tabs.
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(target).pages).split())
+    assert "Ascend AI feedback report" in text
+    assert "STAR breakdown" in text
+    assert "171 WPM" in text
+    assert "with a short pause" in text
+    assert "payments API" in text
+
+
+def test_settings_screen(window: MainWindow, screenshot: Screenshot, tmp_path: Path) -> None:
+    view = window.settings_view
+    view.show_connection(Mode.EMBEDDED, "http://127.0.0.1:8000/api/v1", "Signed in as Jordan Rivera.")
+    view.show_data_dir(Path.home() / ".local/share/ascend-ai")
+    view.show_models(
+        [
+            ModelStatus("Speech-to-text", "Whisper base.en", True, "Running at 127.0.0.1:41233"),
+            ModelStatus(
+                "Feedback and questions",
+                "llama3",
+                False,
+                "Not answering: reports will fail until it is back.",
+            ),
+        ]
+    )
+    view.show_devices([InputDevice(0, "Built-in microphone", True), InputDevice(2, "USB headset", False)], "")
+    present(window, Screen.SETTINGS, 960)
+    assert not view.url.isEnabled()
+    screenshot(window, "settings")
+
+
+def test_interview_screen_with_generated_questions(
+    qtbot: QtBot, window: MainWindow, screenshot: Screenshot
+) -> None:
+    questions = [
+        "Tell me about a time you led a migration that other teams depended on.",
+        "Describe a production incident you led. What did you change afterwards?",
+        "Tell me about a time you improved the performance of a system under pressure.",
+        "How have you helped a struggling engineer grow?",
+        "Describe a disagreement with a product manager and how you resolved it.",
+        "Tell me about a decision you made with incomplete information.",
+    ]
+    window.interview.reset()
+    window.answer_flow.set_session(samples.SESSION_ID)
+    window.interview.show_session(samples.session_status(questions))
+    window.interview.show_devices(window.context.audio.input_devices() if window.context.audio else [], "")
+    window.interview.next.click()
+    window.interview.next.click()
+    present(window, Screen.INTERVIEW, 860)
+    window.interview.record.click()
+    qtbot.waitUntil(lambda: window.interview.meter.level > 0.5, timeout=5_000)
+    qtbot.wait(1_200)
+    assert window.interview.position.text() == "Question 3 of 6"
+    screenshot(window, "interview-questions")
+    with qtbot.waitSignal(window.answer_flow.take_ready, timeout=5_000):
+        window.interview.record.click()
+
+
+def test_home_offers_to_send_answers_that_never_reached_the_server(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    sessions, answers = samples.history()
+    wav = tmp_path / "take.wav"
+    wav.write_bytes(b"RIFF")
+    unsent = SavedAnswer(wav, sessions[1].session_id, "Why us?", samples.NOW, last_error="offline")
+    opened: list[object] = []
+    window.home.session_opened.connect(opened.append)
+    window.home.show_history(History(sessions, answers, [unsent]))
+    assert window.home.banner.text.text().startswith("1 recorded answer hasn't reached the server yet.")
+    window.home.banner.action.click()
+    assert opened == [sessions[1].session_id]
