@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := embedded,ml,llm-server,desktop,dev
+EXTRAS := embedded,ml,llm-server,speech,desktop,dev
 # Models are provisioned once into a cache outside the checkout, so every clone and CI run reuses them.
 export ASCEND_MODELS_DIR ?= $(HOME)/.cache/ascend-models
 

@@ -1,0 +1,1 @@
+"""Tests of the speech-to-text service and its model provisioning, on real generated speech."""
