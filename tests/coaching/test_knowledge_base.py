@@ -26,13 +26,31 @@ def test_chunks_are_512_tokens_with_50_of_overlap(embeddings: EmbeddingService) 
 
 
 def test_window_arithmetic() -> None:
-    ids = list(range(1200))
+    text = " ".join(map(str, range(1200)))
     pieces = knowledge_base.chunk_document(
-        "x", lambda _: ids, lambda window: " ".join(map(str, window)), chunk_tokens=512, overlap=50
+        text,
+        lambda content: [int(token) for token in content.split()],
+        lambda window: " ".join(map(str, window)),
+        chunk_tokens=512,
+        overlap=50,
     )
     starts = [int(piece.split()[0]) for piece in pieces]
     assert starts == [0, 462, 924]
+    assert all(len(piece.split()) == 512 for piece in pieces[:-1])
     assert pieces[-1].split()[-1] == "1199"
+
+
+def test_a_window_that_re_tokenises_longer_is_trimmed_to_fit() -> None:
+    # Decoding can merge or split tokens: here each token decodes to two, so a window must shrink.
+    pieces = knowledge_base.chunk_document(
+        " ".join(["w"] * 20),
+        lambda content: content.split(),  # type: ignore[arg-type,return-value]
+        lambda window: " ".join(f"{token} {token}" for token in window[: len(window)]),
+        chunk_tokens=10,
+        overlap=2,
+    )
+    assert pieces
+    assert all(len(piece.split()) <= 10 for piece in pieces)
 
 
 async def test_seeding_is_idempotent_and_reset_rebuilds(
