@@ -24,6 +24,7 @@ commands:
   practice --resume F --jd F --answer AUDIO [--question N | --question-text T] [--json] [--api-url U]
                                the whole coaching workflow for one recorded answer, printed as a report
   token --email E [--name N]   create the user if missing and print a JWT for it (last line)
+  doctor                       check the data dir, the models (sha256), versions and the running stack
   migrate                      apply the database migrations
   seed-kb [--reset]            embed the knowledge base documents (--reset empties it first)
   users list|create|disable|enable [--email E] [--name N]
@@ -81,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     if args[0] == "desktop":
         # A process of its own: the launcher never imports the client (import-linter contract).
         os.execv(sys.executable, [sys.executable, "-m", "desktop", *args[1:]])  # noqa: S606
+    if args[0] == "doctor":
+        _ensure_runtime_dir()
+        from bundled_services.doctor import main as doctor
+
+        return doctor(args[1:])
     if args[0] == "practice":
         _ensure_runtime_dir()
         from bundled_services.practice import main as practice

@@ -18,7 +18,8 @@ class InstanceLock:
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
-        handle = self.path.open("a+")
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        handle = os.fdopen(descriptor, "r+")
         try:
             # The kernel drops the lock when the process dies, so a crash never leaves it stale.
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -35,6 +36,19 @@ class InstanceLock:
         handle.write(str(os.getpid()))
         handle.flush()
         self._handle = handle
+
+    def held_elsewhere(self) -> int | None:
+        """The pid of the process holding the lock, or None when nobody does (without taking it)."""
+        if not self.path.exists():
+            return None
+        with self.path.open() as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                owner = handle.read().strip()
+                return int(owner) if owner.isdigit() else -1
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
 
     def release(self) -> None:
         if self._handle is not None:

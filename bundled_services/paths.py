@@ -10,17 +10,26 @@ import platformdirs
 APP_NAME = "ascend-ai"
 
 
-def data_dir() -> Path:
-    """The per-user data dir (`ASCEND_DATA_DIR` overrides), created private to the user."""
+def data_dir_path() -> Path:
+    """The per-user data dir (`ASCEND_DATA_DIR` overrides), whether or not it exists yet."""
     override = os.environ.get("ASCEND_DATA_DIR")
-    path = Path(override).expanduser() if override else platformdirs.user_data_path(APP_NAME)
+    return Path(override).expanduser() if override else platformdirs.user_data_path(APP_NAME)
+
+
+def models_dir_path() -> Path:
+    """Where provisioned models live (`ASCEND_MODELS_DIR` overrides, so CI can share one copy)."""
+    override = os.environ.get("ASCEND_MODELS_DIR")
+    return Path(override).expanduser() if override else data_dir_path() / "models"
+
+
+def data_dir() -> Path:
+    """The per-user data dir, created private to the user."""
+    path = data_dir_path()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
 def models_dir() -> Path:
-    """Where provisioned models live (`ASCEND_MODELS_DIR` overrides, so CI can share one copy)."""
-    override = os.environ.get("ASCEND_MODELS_DIR")
-    path = Path(override).expanduser() if override else data_dir() / "models"
+    path = models_dir_path()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path

@@ -23,8 +23,15 @@ import httpx
 
 from bundled_services import paths
 from bundled_services.instance_lock import AlreadyRunningError
+from bundled_services.launchers.process import ServiceStartError
 from bundled_services.local_user import mint_local_token
-from bundled_services.supervisor import API_URL_FILE, SERVER_ENV_FILE, EmbeddedStack
+from bundled_services.supervisor import (
+    API_URL_FILE,
+    SERVER_ENV_FILE,
+    EmbeddedStack,
+    StopRequested,
+    handle_stop_signals,
+)
 
 POLL_SECONDS = 1.0
 SESSION_TIMEOUT_SECONDS = 30 * 60
@@ -64,6 +71,8 @@ def embedded_connection(say: Callable[[str], None]) -> Iterator[Connection]:
     """The running embedded stack of this data dir, or one started for this command."""
     data_dir = paths.data_dir()
     stack = EmbeddedStack(data_dir=data_dir, on_progress=say)
+    # Ctrl-C or SIGTERM stop the services this command started instead of leaving them running.
+    handle_stop_signals(stack, interrupt_running=True)
     try:
         stack.start()
     except AlreadyRunningError:
@@ -73,6 +82,8 @@ def embedded_connection(say: Callable[[str], None]) -> Iterator[Connection]:
         say("Using the Ascend AI already running on this computer")
         yield Connection(url_file.read_text().strip(), mint_local_token(_server_env(data_dir)))
         return
+    except ServiceStartError as exc:
+        raise PracticeError(f"the services did not start: {exc}") from exc
     try:
         yield Connection(stack.api_url, mint_local_token(_child_env(stack)))
     finally:
@@ -279,5 +290,8 @@ def main(argv: list[str]) -> int:
     except PracticeError as exc:
         print(f"ascend practice: {exc}", file=sys.stderr)
         return 1
+    except StopRequested:
+        print("ascend practice: stopped", file=sys.stderr)
+        return 130
     print(json.dumps(result) if args.json else format_report(result), flush=True)
     return 0

@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     QtMsgType,
     QUrl,
     Signal,
+    Slot,
     qInstallMessageHandler,
 )
 from PySide6.QtGui import (
@@ -161,5 +162,6 @@ __all__ = [
     "Qt",
     "QtMsgType",
     "Signal",
+    "Slot",
     "qInstallMessageHandler",
 ]

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bundled_services.launchers.process import LOOPBACK, ManagedProcess, free_port
+from bundled_services.launchers.process import LOOPBACK, ManagedProcess, start_on_free_port
 
 # Loading a 1 GB GGUF from a cold disk cache takes a while on a laptop.
 START_TIMEOUT_SECONDS = 180.0
@@ -18,21 +18,29 @@ CONTEXT_TOKENS = 4096
 class LLMServerHandle:
     api_base: str
     model_alias: str
+    port: int
     process: ManagedProcess
+
+    def answers(self) -> bool:
+        connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=2)
+        try:
+            connection.request("GET", "/v1/models")
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            connection.close()
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
+        """Returns once the model is loaded; stops the process if it never gets there."""
+        try:
+            self.process.wait_ready(self.answers, timeout=timeout, interval=0.25)
+        except BaseException:
+            self.process.stop()
+            raise
 
     def stop(self) -> None:
         self.process.stop()
-
-
-def _models_listed(port: int) -> bool:
-    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
-    try:
-        connection.request("GET", "/v1/models")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
 
 
 def llm_server_process(
@@ -51,19 +59,25 @@ def llm_server_process(
     return ManagedProcess("language model", argv, log_path=log_path)
 
 
+def spawn_llm_server(
+    model_path: Path, log_path: Path, *, port: int, model_alias: str, threads: int | None = None
+) -> LLMServerHandle:
+    """Start the process without waiting for the model to load (see `LLMServerHandle.wait_ready`)."""
+    if not model_path.is_file():
+        raise FileNotFoundError(f"language model not found: {model_path}")
+    process = llm_server_process(model_path, log_path, port=port, model_alias=model_alias, threads=threads)
+    process.start()
+    return LLMServerHandle(
+        api_base=f"http://{LOOPBACK}:{port}/v1", model_alias=model_alias, port=port, process=process
+    )
+
+
 def start_llm_server(
     model_path: Path, log_path: Path, *, model_alias: str, port: int | None = None, threads: int | None = None
 ) -> LLMServerHandle:
-    if not model_path.is_file():
-        raise FileNotFoundError(f"language model not found: {model_path}")
-    chosen = port or free_port()
-    process = llm_server_process(model_path, log_path, port=chosen, model_alias=model_alias, threads=threads)
-    process.start()
-    try:
-        process.wait_ready(lambda: _models_listed(chosen), timeout=START_TIMEOUT_SECONDS, interval=0.25)
-    except BaseException:
-        process.stop()
-        raise
-    return LLMServerHandle(
-        api_base=f"http://{LOOPBACK}:{chosen}/v1", model_alias=model_alias, process=process
-    )
+    def launch(chosen: int) -> LLMServerHandle:
+        handle = spawn_llm_server(model_path, log_path, port=chosen, model_alias=model_alias, threads=threads)
+        handle.wait_ready()
+        return handle
+
+    return start_on_free_port(launch, port)

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bundled_services.launchers.process import LOOPBACK, ManagedProcess, free_port
+from bundled_services.launchers.process import LOOPBACK, ManagedProcess, start_on_free_port
 
 
 @dataclass(slots=True)
@@ -45,43 +45,46 @@ def start_object_store(
     port: int | None = None,
     region: str = "us-east-1",
 ) -> ObjectStoreHandle:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    chosen_port = port or free_port()
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     access = access_key or f"ascend-{secrets.token_hex(8)}"
     secret = secret_key or secrets.token_urlsafe(32)
     env = {**os.environ, "NANIO_ACCESS_KEY": access, "NANIO_SECRET_KEY": secret}
-    process = ManagedProcess(
-        "object store",
-        [
-            sys.executable,
-            "-m",
-            "nanio",
-            "serve",
-            "--host",
-            LOOPBACK,
-            "--port",
-            str(chosen_port),
-            "--data-dir",
-            str(data_dir),
-            "--region",
-            region,
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        log_path=log_path,
-        env=env,
-    )
-    process.start()
-    try:
-        process.wait_ready(lambda: _answers_http(chosen_port), timeout=30)
-    except BaseException:
-        process.stop()
-        raise
-    return ObjectStoreHandle(
-        endpoint_url=f"http://{LOOPBACK}:{chosen_port}",
-        access_key=access,
-        secret_key=secret,
-        region=region,
-        process=process,
-    )
+
+    def launch(chosen_port: int) -> ObjectStoreHandle:
+        process = ManagedProcess(
+            "object store",
+            [
+                sys.executable,
+                "-m",
+                "nanio",
+                "serve",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(chosen_port),
+                "--data-dir",
+                str(data_dir),
+                "--region",
+                region,
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            log_path=log_path,
+            env=env,
+        )
+        process.start()
+        try:
+            process.wait_ready(lambda: _answers_http(chosen_port), timeout=30)
+        except BaseException:
+            process.stop()
+            raise
+        return ObjectStoreHandle(
+            endpoint_url=f"http://{LOOPBACK}:{chosen_port}",
+            access_key=access,
+            secret_key=secret,
+            region=region,
+            process=process,
+        )
+
+    return start_on_free_port(launch, port)

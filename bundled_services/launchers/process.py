@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 LOOPBACK = "127.0.0.1"
+# Everything a service writes (logs, objects, the broker's journal) is readable by this user only.
+PRIVATE_UMASK = 0o077
+_PR_SET_PDEATHSIG = 1
+_PORT_ATTEMPTS = 3
+
+T = TypeVar("T")
 
 
 class ServiceStartError(RuntimeError):
     """A service did not become ready; the message carries the end of its log."""
+
+
+class PortInUseError(ServiceStartError):
+    """A port asked for explicitly is held by another program."""
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -22,6 +37,44 @@ def free_port(host: str = LOOPBACK) -> int:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def port_is_free(port: int, host: str = LOOPBACK) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # The same option the servers set, so a port in TIME_WAIT after our own restart counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def require_free_port(port: int, what: str) -> None:
+    if not port_is_free(port):
+        raise PortInUseError(
+            f"port {port} on {LOOPBACK} is already in use by another program, so {what} cannot listen "
+            "there; choose another port or leave it out to pick a free one"
+        )
+
+
+def start_on_free_port(launch: Callable[[int], T], port: int | None = None) -> T:
+    """Run `launch(port)` on `port`, or on a free port picked now.
+
+    A picked port is free when chosen but the service binds it a moment later, and another program
+    can take it in between; when a start fails and the port turns out to be held by someone else,
+    the service is tried again on a new port rather than failing the whole stack.
+    """
+    if port is not None:
+        return launch(port)
+    for attempt in range(1, _PORT_ATTEMPTS + 1):
+        chosen = free_port()
+        try:
+            return launch(chosen)
+        except ServiceStartError:
+            if attempt == _PORT_ATTEMPTS or port_is_free(chosen):
+                raise
+    raise AssertionError("unreachable")
 
 
 def port_accepts(host: str, port: int) -> bool:
@@ -37,6 +90,29 @@ def tail(path: Path, lines: int = 30) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A pre-exec hook asking Linux to SIGTERM the child if the supervisor dies, even by SIGKILL.
+
+    Only from a single-threaded process's main thread: the kernel sends the signal when the thread
+    that forked the child exits (a worker thread of a GUI's pool exits long before the app does),
+    and running Python between fork and exec is only safe when no other thread holds a lock.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.current_thread() is not threading.main_thread() or threading.active_count() != 1:
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        # The parent may have died between fork and prctl; then nobody would send the signal.
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return hook
 
 
 class ManagedProcess:
@@ -60,10 +136,16 @@ class ManagedProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    @property
+    def returncode(self) -> int | None:
+        return self._process.poll() if self._process is not None else None
+
     def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            # A session of its own: a Ctrl-C meant for the parent reaches children only through stop().
+        self.log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(descriptor, "ab") as log:
+            # A session of its own: a Ctrl-C meant for the parent reaches children only through stop(),
+            # so they stop in order rather than all at once.
             self._process = subprocess.Popen(  # noqa: S603
                 self.argv,
                 stdout=log,
@@ -72,6 +154,8 @@ class ManagedProcess:
                 env=self.env,
                 cwd=self.cwd,
                 start_new_session=True,
+                umask=PRIVATE_UMASK,
+                preexec_fn=_parent_death_signal(),  # noqa: PLW1509
             )
 
     def running(self) -> bool:
@@ -89,15 +173,26 @@ class ManagedProcess:
         raise ServiceStartError(f"{self.name} was not ready after {timeout:.0f}s:\n{tail(self.log_path)}")
 
     def stop(self, *, grace: float = 10.0) -> None:
+        """SIGTERM the process group, SIGKILL it after `grace` seconds; returns once it has exited."""
         process = self._process
         if process is None or process.poll() is not None:
             return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
+        _signal_group(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    def kill(self) -> None:
+        """SIGKILL at once, for a process that is stuck or whose work is handed back elsewhere."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def _signal_group(pgid: int, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bundled_services.launchers.process import LOOPBACK, ManagedProcess, free_port
+from bundled_services.launchers.process import LOOPBACK, ManagedProcess, start_on_free_port
 
 START_TIMEOUT_SECONDS = 120.0
 
@@ -15,40 +15,56 @@ START_TIMEOUT_SECONDS = 120.0
 @dataclass(slots=True)
 class SpeechServerHandle:
     transcribe_url: str
+    port: int
     process: ManagedProcess
+
+    def answers(self) -> bool:
+        connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=2)
+        try:
+            connection.request("GET", "/health")
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            connection.close()
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
+        """Returns once the model is loaded; stops the process if it never gets there."""
+        try:
+            self.process.wait_ready(self.answers, timeout=timeout, interval=0.25)
+        except BaseException:
+            self.process.stop()
+            raise
 
     def stop(self) -> None:
         self.process.stop()
 
 
-def _healthy(port: int) -> bool:
-    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
-    try:
-        connection.request("GET", "/health")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-def start_speech_server(
-    model_path: Path, log_path: Path, *, port: int | None = None, threads: int | None = None
+def spawn_speech_server(
+    model_path: Path, log_path: Path, *, port: int, threads: int | None = None
 ) -> SpeechServerHandle:
+    """Start the process without waiting for its model to load (see `SpeechServerHandle.wait_ready`)."""
     if not model_path.is_file():
         raise FileNotFoundError(f"speech model not found: {model_path}")
-    chosen = port or free_port()
     argv = [
         sys.executable, "-m", "bundled_services.whisper_service",
-        "--host", LOOPBACK, "--port", str(chosen), "--model", str(model_path),
+        "--host", LOOPBACK, "--port", str(port), "--model", str(model_path),
     ]  # fmt: skip
     if threads is not None:
         argv += ["--threads", str(threads)]
     process = ManagedProcess("speech recognition", argv, log_path=log_path)
     process.start()
-    try:
-        process.wait_ready(lambda: _healthy(chosen), timeout=START_TIMEOUT_SECONDS, interval=0.25)
-    except BaseException:
-        process.stop()
-        raise
-    return SpeechServerHandle(transcribe_url=f"http://{LOOPBACK}:{chosen}/transcribe", process=process)
+    return SpeechServerHandle(
+        transcribe_url=f"http://{LOOPBACK}:{port}/transcribe", port=port, process=process
+    )
+
+
+def start_speech_server(
+    model_path: Path, log_path: Path, *, port: int | None = None, threads: int | None = None
+) -> SpeechServerHandle:
+    def launch(chosen: int) -> SpeechServerHandle:
+        handle = spawn_speech_server(model_path, log_path, port=chosen, threads=threads)
+        handle.wait_ready()
+        return handle
+
+    return start_on_free_port(launch, port)

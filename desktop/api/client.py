@@ -14,11 +14,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from app.schemas.error import ErrorResponse, ValidationErrorResponse
 from app.schemas.gap_analysis import GapAnalysisAccepted, GapAnalysisRequest, GapAnalysisStatus
 from app.schemas.history import AnswerSummary, ResumeSummary, SessionSummary
+from app.schemas.oauth import OAuthExchangeRequest, OAuthProvidersResponse, OAuthTokenResponse
 from app.schemas.recording import RecordingDetail, RecordingSubmitResponse
 from app.schemas.resume import ResumeDetail, ResumeUploadResponse
 from app.schemas.session import SessionAcceptedResponse, SessionCreateRequest, SessionStatus
 from app.schemas.user import UserResponse
-from desktop.api.errors import ApiError, FeatureUnavailableError
+from desktop.api.errors import ApiError
 from desktop.api.progress_file import ProgressCallback, ProgressFile
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -96,6 +97,15 @@ class ApiClient:
 
     # ------------------------------------------------------------------ endpoints
 
+    def oauth_providers(self) -> OAuthProvidersResponse:
+        """The providers a user can sign in with through the browser (no token needed)."""
+        return self._get("/auth/oauth/providers", OAuthProvidersResponse)
+
+    def exchange_oauth_code(self, code: str, code_verifier: str) -> OAuthTokenResponse:
+        """Trade the browser sign-in's one-time code, with the PKCE verifier, for a JWT (no token needed)."""
+        body = OAuthExchangeRequest(code=code, code_verifier=code_verifier)
+        return self._post_json("/auth/oauth/exchange", body, OAuthTokenResponse)
+
     def verify(self) -> UserResponse:
         return UserResponse.model_validate_json(
             self._send(self._http.build_request("POST", "/auth/verify")).content
@@ -151,18 +161,7 @@ class ApiClient:
 
     def start_gap_analysis(self, resume_id: UUID, job_description: str) -> GapAnalysisAccepted:
         body = GapAnalysisRequest(resume_id=resume_id, job_description=job_description)
-        try:
-            return self._post_json("/gap-analysis", body, GapAnalysisAccepted)
-        except ApiError as error:
-            # A server from before gap analysis answers an unknown route with 404 or 405.
-            if error.status_code in (404, 405) and error.detail.lower() in (
-                "not found",
-                "method not allowed",
-            ):
-                raise FeatureUnavailableError(
-                    "This server can't analyse resumes against a job description yet."
-                ) from error
-            raise
+        return self._post_json("/gap-analysis", body, GapAnalysisAccepted)
 
     def gap_analysis(self, analysis_id: UUID) -> GapAnalysisStatus:
         return self._get(f"/gap-analysis/{analysis_id}", GapAnalysisStatus)

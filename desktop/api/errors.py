@@ -23,10 +23,6 @@ class ApiError(Exception):
         self.error_code = error_code
 
 
-class FeatureUnavailableError(Exception):
-    """The server is older than this client and lacks an endpoint the client can do without."""
-
-
 def _sentence(text: str) -> str:
     text = text.strip()
     if not text:
@@ -68,7 +64,7 @@ def describe(error: BaseException) -> str:
     """A sentence a candidate can act on; tracebacks go to the log, never to the screen."""
     if isinstance(error, ApiError):
         return describe_api_error(error)
-    if isinstance(error, (FeatureUnavailableError, UserFacingError)):
+    if isinstance(error, UserFacingError):
         return str(error)
     if isinstance(error, httpx.TransportError):
         return _describe_network_error(error)

@@ -6,32 +6,13 @@ imports server internals, and the JWT secret never leaves the server's own envir
 
 from __future__ import annotations
 
-import getpass
 import logging
-import re
 import sys
 
+from bundled_services.local_user import local_identity
 from desktop.qt import QObject, QProcess, QProcessEnvironment, Signal
 
 logger = logging.getLogger(__name__)
-
-LOCAL_DOMAIN = "localhost.localdomain"
-
-
-def local_identity() -> tuple[str, str]:
-    """(email, display name) for the person logged in to this computer."""
-    login = getpass.getuser()
-    display = login
-    if sys.platform != "win32":
-        import pwd
-
-        try:
-            gecos = pwd.getpwnam(login).pw_gecos.split(",")[0].strip()
-        except KeyError:
-            gecos = ""
-        display = gecos or login
-    local_part = re.sub(r"[^a-z0-9._-]", "", login.lower()) or "candidate"
-    return f"{local_part}@{LOCAL_DOMAIN}", display
 
 
 class LocalSignIn(QObject):

@@ -1,4 +1,4 @@
-"""Gets the client signed in: the embedded stack with its local user, or a team server with a token."""
+"""Gets the client signed in: the embedded stack with its local user, or a team server (browser or token)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from app.schemas.user import UserResponse
 from desktop.api.client import ApiClient
-from desktop.connection.browser_signin import BrowserSignIn
+from desktop.api.errors import ApiError, UserFacingError
+from desktop.connection.browser_signin import AuthorizationCode, BrowserSignIn
 from desktop.connection.embedded import EmbeddedServer, RunningStack
 from desktop.connection.local_signin import LocalSignIn
 from desktop.context import AppContext
@@ -15,6 +16,41 @@ from desktop.settings import Mode, SettingKey
 from desktop.tasks import simple
 
 SIGNING_IN = "Signing you in"
+
+
+def browser_sign_in_providers(api_url: str) -> list[str]:
+    """The providers the server offers; blocking, so run it on a worker thread."""
+    client = ApiClient(api_url)
+    try:
+        return list(client.oauth_providers().providers)
+    except ApiError as error:
+        if error.status_code == 404:
+            raise UserFacingError(
+                f"There is no Ascend AI server with browser sign-in at {api_url}. Check the address: "
+                "it usually ends in /api/v1."
+            ) from error
+        raise
+    finally:
+        client.close()
+
+
+def exchange_code(received: AuthorizationCode) -> str:
+    """The JWT for the code the browser brought back; blocking, so run it on a worker thread."""
+    client = ApiClient(received.api_url)
+    try:
+        return client.exchange_oauth_code(received.code, received.code_verifier).access_token
+    except ApiError as error:
+        if error.status_code == 401:
+            raise UserFacingError(
+                "Your account is disabled on this server. Ask the server's administrator."
+            ) from error
+        if error.status_code == 400:
+            raise UserFacingError(
+                "The sign-in took too long or was already used. Sign in with your browser again."
+            ) from error
+        raise
+    finally:
+        client.close()
 
 
 class ConnectionController(QObject):
@@ -37,7 +73,7 @@ class ConnectionController(QObject):
         embedded.stopped.connect(self.stopped)
         self._local.signed_in.connect(self._verify_local)
         self._local.failed.connect(self.failed)
-        self.browser.token_received.connect(self.sign_in_to_team)
+        self.browser.code_received.connect(self._redeem)
         self.browser.failed.connect(self.needs_team_sign_in)
 
     def connect_to_server(self) -> None:
@@ -65,12 +101,27 @@ class ConnectionController(QObject):
         self._verify(ApiClient(self._api_url, token), on_error=self.failed.emit)
 
     def sign_in_with_browser(self) -> None:
-        self.browser.start(self._context.settings.server_url)
+        """Ask the server which providers it offers, then open the browser at its sign-in."""
+        api_url = self._context.settings.server_url
+        self._context.runner.submit(
+            simple(lambda: browser_sign_in_providers(api_url)),
+            lambda providers: self.browser.start(api_url, providers),
+            self.needs_team_sign_in.emit,
+        )
 
-    def sign_in_to_team(self, token: str) -> None:
-        client = ApiClient(self._context.settings.server_url, token.strip())
+    def _redeem(self, received: AuthorizationCode) -> None:
+        self._context.runner.submit(
+            simple(lambda: exchange_code(received)),
+            lambda token: self.sign_in_to_team(token, received.api_url),
+            self.needs_team_sign_in.emit,
+        )
+
+    def sign_in_to_team(self, token: str, api_url: str | None = None) -> None:
+        client = ApiClient(api_url or self._context.settings.server_url, token.strip())
 
         def remember(user: UserResponse) -> None:
+            # The token belongs to the server that issued it.
+            self._context.settings.set_text(SettingKey.SERVER_URL, client.base_url)
             self._context.settings.set_text(SettingKey.TEAM_TOKEN, token.strip())
 
         self._verify(client, on_error=self.needs_team_sign_in.emit, also=remember)
@@ -96,9 +147,11 @@ class ConnectionController(QObject):
         self._context.runner.submit(simple(client.verify), done, failed)
 
     def sign_out_of_team(self) -> None:
+        self.browser.cancel()
         self._context.settings.remove(SettingKey.TEAM_TOKEN)
         self._context.replace_client(None)
 
     def shut_down(self) -> None:
+        self.browser.cancel()
         self._context.replace_client(None)
         self.embedded.stop()

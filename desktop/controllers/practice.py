@@ -1,4 +1,4 @@
-"""Starting a practice: check the resume and job description, upload, ask for analysis and questions."""
+"""Starting a practice: check the resume and job description, upload, ask for the analysis and questions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from uuid import UUID
 
 from app.schemas.history import ResumeSummary
-from desktop.api.errors import FeatureUnavailableError, UserFacingError
+from desktop.api.errors import UserFacingError
 from desktop.context import AppContext
 from desktop.limits import job_description_problem, resume_problem
 from desktop.qt import QObject, Signal
@@ -28,10 +28,7 @@ class ResumeCheck:
 class PracticeStarted:
     resume_id: UUID
     session_id: UUID
-    analysis_id: UUID | None
     job_description: str
-    # Why there is no gap analysis, when the server can't do one.
-    analysis_unavailable: str | None
 
 
 def read_text_file(path: Path) -> str:
@@ -82,7 +79,10 @@ class PracticeController(QObject):
         )
 
     def start(self, resume: Path | UUID, job_description: str) -> None:
-        """Upload the resume (unless it is one already on the server), then start analysis and questions."""
+        """Upload the resume (unless it is one already on the server), then start a session.
+
+        The session's job writes the gap analysis first and the questions after it.
+        """
         problem = job_description_problem(job_description)
         if problem:
             self.failed.emit(problem)
@@ -101,17 +101,9 @@ class PracticeController(QObject):
             else:
                 resume_id = resume
             token.raise_if_cancelled()
-            self.step.emit("Asking for a gap analysis")
-            analysis_id: UUID | None = None
-            unavailable: str | None = None
-            try:
-                analysis_id = client.start_gap_analysis(resume_id, text).analysis_id
-            except FeatureUnavailableError as missing:
-                unavailable = str(missing)
-            token.raise_if_cancelled()
-            self.step.emit("Asking for interview questions")
+            self.step.emit("Asking for a gap analysis and interview questions")
             session_id = client.create_session(resume_id, text).session_id
-            return PracticeStarted(resume_id, session_id, analysis_id, text, unavailable)
+            return PracticeStarted(resume_id, session_id, text)
 
         handle = context.runner.submit(
             work,

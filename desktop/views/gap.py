@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.schemas.gap_analysis import GapAnalysisStatus, RequirementAssessment
+from app.schemas.gap_analysis import GapAnalysis, GapAnalysisStatus, RequirementAssessment
+from app.schemas.session import SessionStatus
 from desktop.qt import QGridLayout, QHBoxLayout, Qt, QVBoxLayout, QWidget, Signal
 from desktop.views import style
 from desktop.views.widgets import Banner, BusyRow, Card, Chip, Page, ScoreRing, button, clear_layout, label
@@ -13,11 +14,14 @@ STATUS_CHIPS = {
     "missing": ("Missing", "danger"),
 }
 ORDER = {"missing": 0, "partial": 1, "met": 2}
+WORKING = ("pending", "processing")
+NOT_WRITTEN = "The gap analysis for this practice couldn't be written."
 
 
 class GapView(Page):
     interview_requested = Signal()
-    retry_requested = Signal()
+    retry_requested = Signal()  # after a network error: look again
+    analyse_requested = Signal()  # the session has no analysis: ask for one on its own
 
     def __init__(self) -> None:
         super().__init__("Gap analysis", "How your resume covers what this job asks for.")
@@ -69,31 +73,50 @@ class GapView(Page):
         for card in (self.overview, self.requirements_card, self.suggestions_card):
             card.hide()
 
-    def unavailable(self, reason: str) -> None:
-        self.busy.idle()
-        self.banner.show_message(f"{reason} You can go straight to the interview.", "info")
-        for card in (self.overview, self.requirements_card, self.suggestions_card):
-            card.hide()
-
     def show_error(self, message: str) -> None:
         self.busy.idle()
         self.banner.show_message(message, "error", "Try again", self.retry_requested.emit)
 
-    def show_status(self, status: GapAnalysisStatus) -> None:
-        if status.status == "failed":
-            self.busy.idle()
-            self.banner.show_message(
-                "The gap analysis couldn't be finished. Your interview questions don't depend on it.",
-                "error",
-                "Try again",
-                self.retry_requested.emit,
-                details=status.failure_reason or "",
-            )
-            return
-        result = status.result
-        if result is None:
+    def show_session(self, status: SessionStatus) -> None:
+        """The analysis the session wrote, or why there is none."""
+        if status.gap_analysis is not None:
+            self.show_result(status.gap_analysis)
+        elif status.status in WORKING:
             self.waiting()
-            return
+        elif status.status == "failed":
+            self._not_written(status.failure_reason)
+        else:
+            # A session from before the server wrote analyses with the questions.
+            self._hide_result()
+            self.banner.show_message(
+                "This practice has no gap analysis yet.", "info", "Analyse now", self.analyse_requested.emit
+            )
+
+    def show_analysis(self, status: GapAnalysisStatus) -> None:
+        """An analysis asked for on its own (`POST /gap-analysis`)."""
+        if status.result is not None:
+            self.show_result(status.result)
+        elif status.status in WORKING:
+            self.waiting()
+        else:
+            self._not_written(status.failure_reason)
+
+    def _not_written(self, reason: str | None) -> None:
+        self._hide_result()
+        self.banner.show_message(
+            NOT_WRITTEN,
+            "error",
+            "Analyse again",
+            self.analyse_requested.emit,
+            details=reason or "The server gave no reason.",
+        )
+
+    def _hide_result(self) -> None:
+        self.busy.idle()
+        for card in (self.overview, self.requirements_card, self.suggestions_card):
+            card.hide()
+
+    def show_result(self, result: GapAnalysis) -> None:
         self.busy.idle()
         self.banner.hide()
         self.ring.set_value(result.match_score, "of 100")

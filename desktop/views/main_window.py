@@ -259,9 +259,11 @@ class MainWindow(QMainWindow):
         practice.start_requested.connect(self._start_practice)
         practice.cancel_requested.connect(controller.cancel)
 
-        self.gap_controller.updated.connect(self.gap.show_status)
+        self.gap_controller.session_updated.connect(self.gap.show_session)
+        self.gap_controller.analysis_updated.connect(self.gap.show_analysis)
         self.gap_controller.failed.connect(self.gap.show_error)
         self.gap.retry_requested.connect(self._retry_gap)
+        self.gap.analyse_requested.connect(self._analyse_again)
         self.gap.interview_requested.connect(self._gap_to_interview)
 
     def _wire_interview(self) -> None:
@@ -368,25 +370,21 @@ class MainWindow(QMainWindow):
 
     def _practice_started(self, started: PracticeStarted) -> None:
         self.practice.idle()
-        self.interview.reset()
-        self.answer_flow.set_session(started.session_id)
-        self.interview_controller.open(started.session_id)
-        if started.analysis_id is not None:
-            self.gap.waiting()
-            self.gap_controller.watch(started.analysis_id)
-        else:
-            self.gap.unavailable(
-                started.analysis_unavailable or "There is no gap analysis for this practice."
-            )
+        self.gap.waiting()
+        self.gap_controller.watch(started.session_id)
         self.go(Screen.GAP)
 
     def _retry_gap(self) -> None:
         self.gap.waiting()
         self.gap_controller.retry()
 
+    def _analyse_again(self) -> None:
+        self.gap.waiting()
+        self.gap_controller.analyse_again()
+
     def _gap_to_interview(self) -> None:
-        if self.interview_controller.session_id is not None:
-            self.open_session(self.interview_controller.session_id)
+        if self.gap_controller.session_id is not None:
+            self.open_session(self.gap_controller.session_id)
 
     def _answer_submitted(self, _answer: SavedAnswer) -> None:
         self.interview.upload_finished()

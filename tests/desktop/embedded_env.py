@@ -12,11 +12,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from app.core.config import Settings
 from bundled_services import paths
 from bundled_services.models import knowledge_base_fingerprint
 from bundled_services.supervisor import KNOWLEDGE_BASE_DIR, KNOWLEDGE_BASE_MARKER
 
 UNREACHABLE_LLM = "http://127.0.0.1:9/v1"
+
+
+def inherited_server_settings() -> list[str]:
+    """Server settings in this process's environment, which a laptop's environment doesn't have.
+
+    The suite's own service stack (tests/conftest.py) exports its settings for the whole session: the
+    embedded stack would take `WHISPER_SERVICE_URL` as "speech recognition runs elsewhere", and its
+    worker probe would ping the broker named by `CELERY_BROKER_URL` instead of its own.
+    """
+    return [name for name in Settings.model_fields if name in os.environ]
 
 
 def embedded_environment(data_dir: Path) -> dict[str, str]:

@@ -9,7 +9,7 @@ from app.schemas.feedback import DeliveryMetrics, FeedbackReport, STARAnalysis
 from app.schemas.gap_analysis import GapAnalysis, GapAnalysisStatus, RequirementAssessment
 from app.schemas.history import AnswerSummary, SessionSummary
 from app.schemas.recording import RecordingDetail
-from app.schemas.session import RecordingResult, SessionStatus
+from app.schemas.session import RecordingResult, SessionState, SessionStatus
 
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 SESSION_ID = uuid.UUID("6f1c2a50-6d7e-4b39-9f0e-3c1d2a4b5c6d")
@@ -70,53 +70,75 @@ def recording_detail(*, complete: bool = True) -> RecordingDetail:
     )
 
 
-def gap_status() -> GapAnalysisStatus:
-    return GapAnalysisStatus(
-        analysis_id=uuid.uuid4(),
-        status="complete",
+def gap_analysis() -> GapAnalysis:
+    return GapAnalysis(
+        match_score=64.0,
+        summary=(
+            "Strong backend and Python experience with measurable impact. Go, Terraform and leading "
+            "incidents are not shown yet."
+        ),
+        requirements=[
+            RequirementAssessment(
+                requirement="Design distributed systems in Python",
+                status="met",
+                evidence="Led the migration of a payments API from a monolith to Python microservices",
+                similarity=0.82,
+            ),
+            RequirementAssessment(
+                requirement="Mentor engineers",
+                status="met",
+                evidence="Mentored four engineers; introduced code review guidelines",
+                similarity=0.77,
+            ),
+            RequirementAssessment(
+                requirement="Own Kubernetes infrastructure",
+                status="partial",
+                evidence="Skills: Python, FastAPI, PostgreSQL, Redis, Docker, Kubernetes, AWS.",
+                similarity=0.51,
+            ),
+            RequirementAssessment(
+                requirement="8+ years of backend experience",
+                status="partial",
+                evidence="Senior Backend Engineer",
+                similarity=0.45,
+            ),
+            RequirementAssessment(requirement="Go", status="missing", similarity=0.12),
+            RequirementAssessment(requirement="Terraform", status="missing", similarity=0.08),
+            RequirementAssessment(requirement="Incident leadership", status="missing", similarity=0.21),
+        ],
+        resume_suggestions=[
+            "Add the on-call incidents you led and how quickly they were resolved.",
+            "Name the Kubernetes work you owned (clusters, scale, tooling), not just the keyword.",
+            "Mention any Go or infrastructure-as-code experience, even from side projects.",
+        ],
+    )
+
+
+def practice_session(
+    status: SessionState, gap: GapAnalysis | None = None, failure_reason: str | None = None
+) -> SessionStatus:
+    """A practice's session right after it was started: no questions nor answers yet."""
+    return SessionStatus(
+        session_id=SESSION_ID,
+        status=status,
+        results=[],
+        job_description=JOB_DESCRIPTION,
         resume_id=RESUME_ID,
         created_at=NOW,
-        result=GapAnalysis(
-            match_score=64.0,
-            summary=(
-                "Strong backend and Python experience with measurable impact. Go, Terraform and leading "
-                "incidents are not shown yet."
-            ),
-            requirements=[
-                RequirementAssessment(
-                    requirement="Design distributed systems in Python",
-                    status="met",
-                    evidence="Led the migration of a payments API from a monolith to Python microservices",
-                    similarity=0.82,
-                ),
-                RequirementAssessment(
-                    requirement="Mentor engineers",
-                    status="met",
-                    evidence="Mentored four engineers; introduced code review guidelines",
-                    similarity=0.77,
-                ),
-                RequirementAssessment(
-                    requirement="Own Kubernetes infrastructure",
-                    status="partial",
-                    evidence="Skills: Python, FastAPI, PostgreSQL, Redis, Docker, Kubernetes, AWS.",
-                    similarity=0.51,
-                ),
-                RequirementAssessment(
-                    requirement="8+ years of backend experience",
-                    status="partial",
-                    evidence="Senior Backend Engineer",
-                    similarity=0.45,
-                ),
-                RequirementAssessment(requirement="Go", status="missing", similarity=0.12),
-                RequirementAssessment(requirement="Terraform", status="missing", similarity=0.08),
-                RequirementAssessment(requirement="Incident leadership", status="missing", similarity=0.21),
-            ],
-            resume_suggestions=[
-                "Add the on-call incidents you led and how quickly they were resolved.",
-                "Name the Kubernetes work you owned (clusters, scale, tooling), not just the keyword.",
-                "Mention any Go or infrastructure-as-code experience, even from side projects.",
-            ],
-        ),
+        gap_analysis=gap,
+        failure_reason=failure_reason,
+    )
+
+
+def standalone_gap_analysis(status: SessionState, failure_reason: str | None = None) -> GapAnalysisStatus:
+    """A gap analysis asked for on its own (`POST /gap-analysis`)."""
+    return GapAnalysisStatus(
+        analysis_id=uuid.UUID("3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b"),
+        status=status,
+        resume_id=RESUME_ID,
+        created_at=NOW,
+        result=gap_analysis() if status == "complete" else None,
+        failure_reason=failure_reason,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from desktop.api.client import ApiClient
-from desktop.api.errors import ApiError, FeatureUnavailableError, TaskCancelledError, describe
+from desktop.api.errors import ApiError, TaskCancelledError, describe
 
 BASE = "http://127.0.0.1:1/api/v1"
 
@@ -94,18 +95,17 @@ def test_an_unreachable_server_is_explained_without_jargon() -> None:
     assert "ConnectError" not in message
 
 
-def test_a_server_without_gap_analysis_is_told_apart_from_a_missing_resume() -> None:
+def test_a_gap_analysis_of_a_deleted_resume_is_explained() -> None:
     resume_id = uuid.uuid4()
-    unknown_route = httpx.MockTransport(
-        lambda _request: httpx.Response(404, json={"detail": "Not Found", "error_code": "NOT_FOUND"})
-    )
-    with pytest.raises(FeatureUnavailableError):
-        client_answering(unknown_route).start_gap_analysis(resume_id, "x" * 60)
-    missing_resume = httpx.MockTransport(
-        lambda _request: httpx.Response(404, json={"detail": "Resume not found", "error_code": "NOT_FOUND"})
-    )
-    with pytest.raises(ApiError):
-        client_answering(missing_resume).start_gap_analysis(resume_id, "x" * 60)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/api/v1/gap-analysis"
+        assert json.loads(request.content) == {"resume_id": str(resume_id), "job_description": "x" * 60}
+        return httpx.Response(404, json={"detail": "Resume not found", "error_code": "NOT_FOUND"})
+
+    with pytest.raises(ApiError) as caught:
+        client_answering(httpx.MockTransport(answer)).start_gap_analysis(resume_id, "x" * 60)
+    assert describe(caught.value) == "Resume not found. It may have been deleted."
 
 
 def test_uploads_report_progress_and_send_the_form_fields(tmp_path: Path) -> None:

@@ -1,21 +1,26 @@
-"""Getting connected: browser sign-in's loopback redirect, and start-up failures in words."""
+"""Getting connected: browser sign-in's loopback redirect and PKCE, and start-up failures in words."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from pytestqt.qtbot import QtBot
 
+from app.schemas.oauth import CODE_VERIFIER_PATTERN
 from bundled_services.launchers.process import ServiceStartError
 from bundled_services.supervisor import EmbeddedStack
-from desktop.connection.browser_signin import BrowserSignIn, server_root
+from desktop.connection.browser_signin import AuthorizationCode, BrowserSignIn
 from desktop.connection.model_status import check_models
 from desktop.context import AppContext
 from desktop.views.main_window import MainWindow, Screen
+from tests.desktop.system_browser import SystemBrowser, system_browser
 
 
 def get_in_background(url: str) -> tuple[threading.Thread, list[httpx.Response]]:
@@ -25,32 +30,88 @@ def get_in_background(url: str) -> tuple[threading.Thread, list[httpx.Response]]
     return thread, responses
 
 
-def test_the_browser_returns_the_token_to_a_loopback_port(qtbot: QtBot) -> None:
-    sign_in = BrowserSignIn()
-    assert sign_in.listen()
-    url = urlsplit(sign_in.sign_in_url("https://ascend.example.com/api/v1"))
-    assert f"{url.scheme}://{url.netloc}{url.path}" == "https://ascend.example.com/auth/desktop/sign-in"
-    query = parse_qs(url.query)
-    redirect, state = query["redirect_uri"][0], query["state"][0]
-    assert redirect.startswith("http://127.0.0.1:")
-
-    thread, responses = get_in_background(f"{redirect}?state=wrong&token=stolen")
+def call_back(qtbot: QtBot, url: str) -> httpx.Response:
+    """The browser arriving at the app's loopback address (on a thread: the listener is the UI thread's)."""
+    thread, responses = get_in_background(url)
     qtbot.waitUntil(lambda: bool(responses), timeout=10_000)
     thread.join()
-    assert responses[0].status_code == 400
-
-    with qtbot.waitSignal(sign_in.token_received, timeout=10_000) as received:
-        thread, responses = get_in_background(f"{redirect}?state={state}&token=eyJ.jwt.sig")
-        qtbot.waitUntil(lambda: bool(responses), timeout=10_000)
-    thread.join()
-    assert received.args == ["eyJ.jwt.sig"]
-    assert responses[0].status_code == 200
-    assert "close this tab" in responses[0].text
-    sign_in.close()
+    return responses[0]
 
 
-def test_server_root_drops_the_api_prefix() -> None:
-    assert server_root("http://127.0.0.1:8000/api/v1/") == "http://127.0.0.1:8000"
+def opened_query(browser: SystemBrowser) -> tuple[str, dict[str, str]]:
+    url = urlsplit(browser.opened[-1])
+    return url.path, {key: values[0] for key, values in parse_qs(url.query).items()}
+
+
+def test_the_browser_brings_a_one_time_code_back_to_a_loopback_port(qtbot: QtBot) -> None:
+    sign_in = BrowserSignIn()
+    codes: list[AuthorizationCode] = []
+    problems: list[str] = []
+    sign_in.code_received.connect(codes.append)
+    sign_in.failed.connect(problems.append)
+    with system_browser() as browser:
+        sign_in.start("https://ascend.example.com/api/v1/", ["google", "github"])
+        _, query = opened_query(browser)
+        assert browser.opened[-1].startswith("https://ascend.example.com/api/v1/auth/oauth/sign-in?")
+        redirect, state = query["redirect_uri"], query["state"]
+        assert redirect.startswith("http://127.0.0.1:")
+        assert redirect.endswith("/callback")
+
+        # Someone else's redirect, or a stale tab, is refused and the app keeps waiting for its own.
+        assert call_back(qtbot, f"{redirect}?state=wrong&code=stolen").status_code == 400
+        assert call_back(qtbot, f"{redirect.removesuffix('/callback')}/favicon.ico").status_code == 404
+        assert codes == []
+
+        answer = call_back(qtbot, f"{redirect}?state={state}&code=one-time-code")
+    assert answer.status_code == 200
+    assert "close this tab" in answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    assert not sign_in.waiting, "the port stays open only until the browser has come back"
+    assert problems == []
+    [received] = codes
+    assert received.api_url == "https://ascend.example.com/api/v1"
+    assert received.code == "one-time-code"
+    # The verifier never left the app; the server saw only its S256 challenge.
+    assert re.fullmatch(CODE_VERIFIER_PATTERN, received.code_verifier)
+    assert received.code_verifier not in browser.opened[-1]
+    digest = hashlib.sha256(received.code_verifier.encode()).digest()
+    assert query["code_challenge"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def test_a_server_with_one_provider_sends_the_browser_straight_to_it(qtbot: QtBot) -> None:
+    sign_in = BrowserSignIn()
+    with system_browser() as browser:
+        sign_in.start("http://127.0.0.1:8000/api/v1", ["github"])
+        first_path, first = opened_query(browser)
+        sign_in.start("http://127.0.0.1:8000/api/v1", ["github"])
+        _, second = opened_query(browser)
+    assert first_path == "/api/v1/auth/oauth/github/start"
+    # Every attempt has its own state and PKCE pair.
+    assert first["state"] != second["state"]
+    assert first["code_challenge"] != second["code_challenge"]
+    sign_in.cancel()
+
+
+def test_a_refused_sign_in_comes_back_as_words(qtbot: QtBot) -> None:
+    sign_in = BrowserSignIn()
+    with system_browser() as browser:
+        with qtbot.waitSignal(sign_in.failed) as none_offered:
+            sign_in.start("http://127.0.0.1:8000/api/v1", [])
+        assert browser.opened == []
+        assert "doesn't offer sign-in with Google or GitHub" in none_offered.args[0]
+
+        sign_in.start("http://127.0.0.1:8000/api/v1", ["google", "github"])
+        _, query = opened_query(browser)
+        with qtbot.waitSignal(sign_in.failed) as refused:
+            description = "<b>The sign-in was cancelled at the provider</b>"
+            page = call_back(
+                qtbot,
+                f"{query['redirect_uri']}?error=access_denied&state={query['state']}"
+                f"&error_description={quote(description)}",
+            )
+    assert refused.args == ["The sign-in didn't finish. <b>The sign-in was cancelled at the provider</b>."]
+    assert "&lt;b&gt;" in page.text, "the server's words are shown as text, not as markup"
+    assert not sign_in.waiting
 
 
 class StackThatCannotStart(EmbeddedStack):

@@ -64,12 +64,44 @@ def test_new_practice_refuses_what_the_server_would(window: MainWindow, tmp_path
 
 
 def test_gap_analysis_screen(window: MainWindow, screenshot: Screenshot) -> None:
-    window.gap.show_status(samples.gap_status())
+    gap = window.gap
+    gap.show_session(samples.practice_session("processing"))
+    assert not gap.busy.isHidden()
+    assert gap.overview.isHidden()
+
+    # The session's job wrote the analysis before the questions: the screen shows it at once.
+    gap.show_session(samples.practice_session("processing", samples.gap_analysis()))
     present(window, Screen.GAP, 960)
-    assert window.gap.summary.text().startswith("Strong backend")
-    chips = [item.widget() for index in range(3) if (item := window.gap.counts.itemAt(index)) is not None]
+    assert gap.busy.isHidden()
+    assert gap.banner.isHidden()
+    assert gap.summary.text().startswith("Strong backend")
+    chips = [item.widget() for index in range(3) if (item := gap.counts.itemAt(index)) is not None]
     assert [chip.text() for chip in chips if isinstance(chip, QLabel)] == ["2 met", "2 partial", "3 missing"]
     screenshot(window, "gap-analysis")
+
+
+def test_a_session_that_failed_before_its_gap_analysis_offers_a_fresh_one(window: MainWindow) -> None:
+    gap = window.gap
+    asked: list[bool] = []
+    gap.analyse_requested.connect(lambda: asked.append(True))
+    reason = "The coaching model could not produce a usable answer: connection failed"
+    gap.show_session(samples.practice_session("failed", failure_reason=reason))
+    assert gap.banner.text.text() == "The gap analysis for this practice couldn't be written."
+    assert gap.banner.details.text() == reason
+    assert gap.overview.isHidden()
+    assert gap.next.isEnabled(), "the interview is still open to a question of the candidate's own"
+    gap.banner.action.click()
+    assert asked == [True]
+
+    gap.show_analysis(samples.standalone_gap_analysis("processing"))
+    assert not gap.busy.isHidden()
+    assert gap.banner.isHidden()
+    gap.show_analysis(samples.standalone_gap_analysis("failed", "The knowledge base model is not available"))
+    assert gap.banner.details.text() == "The knowledge base model is not available"
+    assert gap.banner.action.text() == "Analyse again"
+    gap.show_analysis(samples.standalone_gap_analysis("complete"))
+    assert not gap.overview.isHidden()
+    assert gap.banner.isHidden()
 
 
 def test_feedback_report_screen(window: MainWindow, screenshot: Screenshot) -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from app.schemas.user import UserCreate
+from bundled_services.local_user import local_identity
 from desktop.connection.embedded import read_env_file
-from desktop.connection.local_signin import local_identity
 from desktop.limits import (
     MAX_RESUME_BYTES,
     audio_problem,
