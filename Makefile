@@ -6,13 +6,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := embedded,ml,llm-server,speech,desktop,dev
+EXTRAS := embedded,ml,llm-server,speech,desktop,installer,dev
 # Models are provisioned once into a cache outside the checkout, so every clone and CI run reuses them.
 export ASCEND_MODELS_DIR ?= $(HOME)/.cache/ascend-models
 
-# Debian packages the test suite drives for real: speech synthesis for spoken test answers (espeak-ng,
-# sox), a virtual microphone (PulseAudio), PortAudio for sounddevice, and the libraries Qt needs.
-APT_PACKAGES := espeak-ng sox libsox-fmt-all pulseaudio pulseaudio-utils libasound2-plugins libportaudio2 \
+# Debian packages the test suite drives for real: a network namespace for the privacy test (iproute2,
+# procps), speech synthesis for spoken test answers (espeak-ng, sox), a virtual microphone
+# (PulseAudio), PortAudio for sounddevice, and the libraries Qt needs.
+APT_PACKAGES := iproute2 procps espeak-ng sox libsox-fmt-all pulseaudio pulseaudio-utils libasound2-plugins libportaudio2 \
 	libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0
 SYSTEM_STAMP := $(VENV)/.system-packages
 
@@ -20,7 +21,8 @@ SYSTEM_STAMP := $(VENV)/.system-packages
 
 system-packages: $(SYSTEM_STAMP)
 
-$(SYSTEM_STAMP):
+# Re-checked whenever this file (and so the list) changes.
+$(SYSTEM_STAMP): Makefile
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \

@@ -58,6 +58,7 @@ from bundled_services.models import (
     runs_speech_here,
 )
 from bundled_services.provisioning._verify import ProvisioningError
+from bundled_services.python_command import module_command
 
 logger = logging.getLogger("ascend.supervisor")
 
@@ -141,10 +142,14 @@ class _WorkerProbe:
     def __init__(self, broker_url: str) -> None:
         from celery import Celery
 
+        self._broker_url = broker_url
         self._app = Celery("ascend-supervisor", broker=broker_url)
 
     def __call__(self) -> bool:
-        return bool(self._app.control.ping(timeout=1.0))
+        # An explicit connection: Celery prefers CELERY_BROKER_URL from the environment over the broker
+        # it was given, and a user's shell may name a team server's broker there.
+        with self._app.connection_for_write(self._broker_url) as connection:
+            return bool(self._app.control.ping(timeout=1.0, connection=connection))
 
     def close(self) -> None:
         self._app.close()
@@ -387,7 +392,7 @@ class EmbeddedStack:
 
     def _server_command(self, command: str) -> None:
         result = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "app.cli", command],
+            [*module_command("app.cli"), command],
             cwd=SERVER_DIR,
             env=self._child_env(),
             capture_output=True,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop.embedded_env import embedded_environment
+from tests.desktop.embedded_env import embedded_environment, inherited_server_settings
 
 
 @pytest.fixture
@@ -26,27 +26,50 @@ def data_dir() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def _launch_environment(data_dir: Path) -> dict[str, str]:
+    """What a laptop's shell would have: none of the suite's own server settings."""
+    inherited = set(inherited_server_settings())
+    env = {key: value for key, value in os.environ.items() if key not in inherited}
+    return {**env, **embedded_environment(data_dir), "QT_QPA_PLATFORM": "offscreen"}
+
+
+def _logs(data_dir: Path, console: Path) -> str:
+    parts = [f"--- console\n{console.read_text(errors='replace')[-4000:]}"]
+    for log in sorted((data_dir / "logs").glob("*.log")):
+        parts.append(f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}")
+    return "\n".join(parts)
+
+
 def test_the_app_starts_its_services_and_stops_them_on_sigterm(data_dir: Path) -> None:
-    env = {**os.environ, **embedded_environment(data_dir), "QT_QPA_PLATFORM": "offscreen"}
-    app = subprocess.Popen(
-        [sys.executable, "-m", "desktop"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        api_url = data_dir / "api_url"
-        deadline = time.monotonic() + 120
-        while not api_url.exists():
-            assert app.poll() is None, app.stdout.read().decode() if app.stdout else ""
-            assert time.monotonic() < deadline, "the embedded stack never came up"
-            time.sleep(0.5)
-        # Let the local sign-in finish, so shutting down also covers a signed-in window.
-        time.sleep(3)
-        app.send_signal(signal.SIGTERM)
-        output, _ = app.communicate(timeout=90)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
-    assert app.returncode == 0, output.decode()
+    console = data_dir.parent / "console.log"
+    with (
+        console.open("wb") as output,
+        subprocess.Popen(
+            [sys.executable, "-m", "desktop"],
+            env=_launch_environment(data_dir),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        ) as app,
+    ):
+        try:
+            api_url = data_dir / "api_url"
+            # Generous: the first run on a fresh machine also converts the speech model.
+            deadline = time.monotonic() + 300
+            while not api_url.exists():
+                assert app.poll() is None, _logs(data_dir, console)
+                assert time.monotonic() < deadline, "the embedded stack never came up\n" + _logs(
+                    data_dir, console
+                )
+                time.sleep(0.5)
+            # Let the local sign-in finish, so shutting down also covers a signed-in window.
+            time.sleep(3)
+            app.send_signal(signal.SIGTERM)
+            app.wait(timeout=90)
+        finally:
+            if app.poll() is None:
+                app.kill()
+                app.wait()
+    assert app.returncode == 0, _logs(data_dir, console)
     assert not api_url.exists(), "the services were not stopped"
     log = (data_dir / "logs" / "desktop.log").read_text()
     assert "Traceback" not in log
