@@ -8,6 +8,8 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
+from bundled_services.python_command import module_command
+
 # A reserved name that never resolves off the machine, and that e-mail validation accepts.
 LOCAL_DOMAIN = "localhost.localdomain"
 
@@ -32,7 +34,7 @@ def mint_local_token(server_env: Mapping[str, str]) -> str:
     """Run `python -m app.cli token` for the local user: the JWT secret stays in the server's env."""
     email, name = local_identity()
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "app.cli", "token", "--email", email, "--name", name],
+        [*module_command("app.cli"), "token", "--email", email, "--name", name],
         env=dict(server_env),
         capture_output=True,
         text=True,

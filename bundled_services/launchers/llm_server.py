@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import http.client
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from bundled_services.launchers.process import LOOPBACK, ManagedProcess, start_on_free_port
+from bundled_services.python_command import module_command
 
 # Loading a 1 GB GGUF from a cold disk cache takes a while on a laptop.
 START_TIMEOUT_SECONDS = 180.0
@@ -47,7 +47,7 @@ def llm_server_process(
     model_path: Path, log_path: Path, *, port: int, model_alias: str, threads: int | None = None
 ) -> ManagedProcess:
     argv = [
-        sys.executable, "-m", "llama_cpp.server",
+        *module_command("llama_cpp.server"),
         "--model", str(model_path),
         "--model_alias", model_alias,
         "--host", LOOPBACK,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import http.client
 import os
 import secrets
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from bundled_services.launchers.process import LOOPBACK, ManagedProcess, start_on_free_port
+from bundled_services.python_command import module_command
 
 
 @dataclass(slots=True)
@@ -54,9 +54,7 @@ def start_object_store(
         process = ManagedProcess(
             "object store",
             [
-                sys.executable,
-                "-m",
-                "nanio",
+                *module_command("nanio"),
                 "serve",
                 "--host",
                 LOOPBACK,

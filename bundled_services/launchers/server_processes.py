@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from bundled_services.launchers.process import LOOPBACK, ManagedProcess
+from bundled_services.python_command import module_command
 
 # `main:app` and `worker` are imported from here, exactly as in the server's image.
 SERVER_DIR = Path(__file__).resolve().parents[2] / "server"
@@ -15,7 +15,7 @@ SERVER_DIR = Path(__file__).resolve().parents[2] / "server"
 def celery_worker(log_path: Path, env: Mapping[str, str]) -> ManagedProcess:
     # One process (solo pool): a laptop runs one model at a time, and jobs queue in the broker.
     argv = [
-        sys.executable, "-m", "celery", "-A", "worker", "worker",
+        *module_command("celery"), "-A", "worker", "worker",
         "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
     ]  # fmt: skip
     return ManagedProcess("worker", argv, log_path=log_path, env=env, cwd=SERVER_DIR)
@@ -23,9 +23,7 @@ def celery_worker(log_path: Path, env: Mapping[str, str]) -> ManagedProcess:
 
 def api_server(port: int, log_path: Path, env: Mapping[str, str]) -> ManagedProcess:
     argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
+        *module_command("uvicorn"),
         "main:app",
         "--host",
         LOOPBACK,

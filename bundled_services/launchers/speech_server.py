@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import http.client
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from bundled_services.launchers.process import LOOPBACK, ManagedProcess, start_on_free_port
+from bundled_services.python_command import module_command
 
 START_TIMEOUT_SECONDS = 120.0
 
@@ -47,7 +47,7 @@ def spawn_speech_server(
     if not model_path.is_file():
         raise FileNotFoundError(f"speech model not found: {model_path}")
     argv = [
-        sys.executable, "-m", "bundled_services.whisper_service",
+        *module_command("bundled_services.whisper_service"),
         "--host", LOOPBACK, "--port", str(port), "--model", str(model_path),
     ]  # fmt: skip
     if threads is not None:

@@ -7,9 +7,9 @@ imports server internals, and the JWT secret never leaves the server's own envir
 from __future__ import annotations
 
 import logging
-import sys
 
 from bundled_services.local_user import local_identity
+from bundled_services.python_command import module_command
 from desktop.qt import QObject, QProcess, QProcessEnvironment, Signal
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,9 @@ class LocalSignIn(QObject):
             environment.insert(key, value)
         process = QProcess(self)
         process.setProcessEnvironment(environment)
-        process.setProgram(sys.executable)
-        process.setArguments(["-m", "app.cli", "token", "--email", email, "--name", name])
+        program, *arguments = module_command("app.cli")
+        process.setProgram(program)
+        process.setArguments([*arguments, "token", "--email", email, "--name", name])
         process.finished.connect(self._finished)
         process.errorOccurred.connect(self._error)
         self._process = process
