@@ -1,0 +1,158 @@
+"""End-to-end benchmark of `ascend practice` on the example 60-second answer, per language model.
+
+For each model, one embedded stack is started (`ascend serve`, not timed here: see bench_startup),
+then `ascend practice --json` is run `--runs` times against it, each a full workflow through the HTTP
+API: upload the resume, gap analysis and questions, submit the answer, transcription, feedback. The
+command's progress lines are timestamped to split its time into phases:
+
+- preparation: upload, gap analysis and question writing (until the answer is submitted)
+- transcription: until the transcript is stored (the answer turns `processing`)
+- feedback: until the report is stored and printed
+
+and counts which path wrote each report (the agent, or the constrained fallback after the agent ran
+out of steps or time), from the worker's log. Prints a Markdown table of medians.
+
+    python -m bench.bench_practice [--models default small] [--runs 3]
+
+Run from the repository root with the models provisioned (`ASCEND_MODELS_DIR`, as in the Makefile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+READY = re.compile(r"^API ready at (\S+)")
+WRITTEN_BY = re.compile(r"feedback for recording \S+ written by the (agent|fallback) path")
+
+
+@dataclass
+class Timing:
+    preparation: float
+    transcription: float
+    feedback: float
+    total: float
+    overall_score: float
+
+
+def _start_stack(data_dir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "bundled_services.cli", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert serve.stdout is not None
+    for line in serve.stdout:
+        if READY.match(line.strip()):
+            break
+    else:
+        raise SystemExit(f"ascend serve exited with {serve.wait()} before it was ready")
+    threading.Thread(target=lambda: [None for _ in serve.stdout or []], daemon=True).start()
+    return serve
+
+
+def _practice(env: dict[str, str]) -> Timing:
+    started = time.monotonic()
+    command = [
+        sys.executable, "-m", "bundled_services.cli", "practice",
+        "--resume", str(EXAMPLES / "resume.pdf"),
+        "--jd", str(EXAMPLES / "job_description.txt"),
+        "--answer", str(EXAMPLES / "answer.wav"),
+        "--json",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile("w+") as stdout:
+        # stdout to a file: only stderr (the progress) is read while the command runs.
+        practice = subprocess.Popen(command, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
+        assert practice.stderr is not None
+        submitted = transcribed = None
+        for line in practice.stderr:
+            now = time.monotonic() - started
+            if line.startswith("… Answering:"):
+                submitted = now
+            elif line.startswith("… Your answer: processing"):
+                transcribed = now
+        stdout.seek(0)
+        output = stdout.read()
+    if practice.wait() != 0:
+        raise SystemExit(f"ascend practice failed:\n{output}")
+    total = time.monotonic() - started
+    result = json.loads(output.strip().splitlines()[-1])
+    submitted = submitted if submitted is not None else total
+    # A fast transcription can finish between two polls, so the answer is never seen `processing`.
+    transcribed = transcribed if transcribed is not None else submitted
+    return Timing(
+        preparation=submitted,
+        transcription=transcribed - submitted,
+        feedback=total - transcribed,
+        total=total,
+        overall_score=float(result["feedback"]["overall_score"]),
+    )
+
+
+def _report_paths(data_dir: Path) -> dict[str, int]:
+    """How many reports each path wrote, from the worker's log (restarted workers append to it)."""
+    counts = {"agent": 0, "fallback": 0}
+    log = data_dir / "logs" / "worker.log"
+    for found in WRITTEN_BY.finditer(log.read_text(errors="replace")):
+        counts[found.group(1)] += 1
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--models", nargs="+", choices=("default", "small"), default=["default", "small"])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    results: dict[str, list[Timing]] = {}
+    paths: dict[str, dict[str, int]] = {}
+    for model in args.models:
+        root = Path(tempfile.mkdtemp(prefix="ascend-bench-"))
+        env = {**os.environ, "ASCEND_DATA_DIR": str(root / "data"), "ASCEND_LLM_MODEL": model}
+        serve = _start_stack(root / "data", env)
+        try:
+            results[model] = []
+            for number in range(args.runs):
+                timing = _practice(env)
+                print(f"{model} run {number + 1}: {timing.total:.1f}s", file=sys.stderr)
+                results[model].append(timing)
+            paths[model] = _report_paths(root / "data")
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=120)
+            shutil.rmtree(root, ignore_errors=True)
+    print(f"\n### `ascend practice` end to end, 60 s answer ({os.cpu_count()} cores, medians, seconds)\n")
+    print(
+        "| language model | runs | preparation (gap analysis + questions) | transcription | feedback report "
+        "| **total** | overall score | reports by the agent |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for model, timings in results.items():
+
+        def median(name: str, chosen: list[Timing] = timings) -> float:
+            return float(statistics.median(float(getattr(timing, name)) for timing in chosen))
+
+        print(
+            f"| {model} | {len(timings)} | {median('preparation'):.0f} | {median('transcription'):.0f} "
+            f"| {median('feedback'):.0f} | **{median('total'):.0f}** | {median('overall_score'):.0f} "
+            f"| {paths[model]['agent']} of {sum(paths[model].values())} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
