@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
 from pathlib import Path
 from uuid import UUID
@@ -17,6 +18,7 @@ from desktop.controllers.feedback import FeedbackController
 from desktop.controllers.gap import GapController
 from desktop.controllers.home import HomeController
 from desktop.controllers.interview import InterviewController
+from desktop.controllers.model_setup import ModelSetupController, needs_model_setup
 from desktop.controllers.practice import PracticeController, PracticeStarted
 from desktop.controllers.settings import SettingsController
 from desktop.qt import (
@@ -37,6 +39,7 @@ from desktop.views.formatting import first_name
 from desktop.views.gap import GapView
 from desktop.views.home import HomeView
 from desktop.views.interview import InterviewView
+from desktop.views.model_setup import ModelSetupView
 from desktop.views.practice import PracticeView
 from desktop.views.settings import SettingsView
 from desktop.views.signin import TeamSignInView
@@ -53,6 +56,7 @@ class Screen(IntEnum):
     INTERVIEW = 5
     FEEDBACK = 6
     SETTINGS = 7
+    MODEL_SETUP = 8
 
 
 SERVICE_NAMES = {"api": "server", "worker": "background worker"}
@@ -80,6 +84,7 @@ class MainWindow(QMainWindow):
         self.feedback_controller = FeedbackController(context)
         self.settings_controller = SettingsController(context)
         self.answer_flow = AnswerFlow(context)
+        self.model_setup_controller = ModelSetupController(context.runner)
 
         self.startup = StartupView()
         self.sign_in = TeamSignInView()
@@ -89,6 +94,7 @@ class MainWindow(QMainWindow):
         self.interview = InterviewView()
         self.feedback = FeedbackView()
         self.settings_view = SettingsView()
+        self.model_setup = ModelSetupView()
         self.pages = QStackedWidget()
         for page in (
             self.startup,
@@ -99,6 +105,7 @@ class MainWindow(QMainWindow):
             self.interview,
             self.feedback,
             self.settings_view,
+            self.model_setup,
         ):
             self.pages.addWidget(page)
 
@@ -139,6 +146,12 @@ class MainWindow(QMainWindow):
         self.sidebar.hide()
         self.startup.reset()
         if self.context.settings.mode is Mode.EMBEDDED:
+            missing = needs_model_setup(os.environ)
+            if missing:
+                # First run of the bundle: the stack cannot start until its models are here.
+                self.model_setup.show_needed(missing)
+                self.pages.setCurrentIndex(Screen.MODEL_SETUP)
+                return
             self.pages.setCurrentIndex(Screen.STARTUP)
         self.connection.connect_to_server()
 
@@ -162,6 +175,14 @@ class MainWindow(QMainWindow):
         self.startup.step("Stopping Ascend AI's services")
         self.pages.setCurrentIndex(Screen.STARTUP)
         self.connection.shut_down()
+
+    def _import_models(self, folder: Path) -> None:
+        self.model_setup.importing(folder)
+        self.model_setup_controller.import_from(folder)
+
+    def _models_ready(self) -> None:
+        self.model_setup.done()
+        self.start()
 
     def _stopped(self) -> None:
         if self._closing:
@@ -227,6 +248,14 @@ class MainWindow(QMainWindow):
         self.startup.team_server_requested.connect(
             lambda: self._switch_mode(Mode.TEAM, self.context.settings.server_url)
         )
+        self.model_setup.folder_chosen.connect(self._import_models)
+        self.model_setup.team_server_requested.connect(
+            lambda: self._switch_mode(Mode.TEAM, self.context.settings.server_url)
+        )
+        self.model_setup_controller.model_started.connect(self.model_setup.model_started)
+        self.model_setup_controller.progress.connect(self.model_setup.progress)
+        self.model_setup_controller.failed.connect(self.model_setup.failed)
+        self.model_setup_controller.finished.connect(self._models_ready)
         self.sign_in.browser_requested.connect(self._browser_sign_in)
         self.sign_in.token_submitted.connect(self._token_sign_in)
         self.sign_in.embedded_requested.connect(
