@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.schemas.gap_analysis import RequirementAssessment
-from app.services.gap_analysis import Signals, combine, requirement_candidates, summarise, term_coverage
+from app.services.gap_analysis import (
+    Signals,
+    combine,
+    job_title,
+    requirement_candidates,
+    summarise,
+    term_coverage,
+)
 from tests.files import JOB_DESCRIPTION, RESUME_TEXT
 
 
@@ -19,6 +28,25 @@ def test_requirements_come_from_sentences_bullets_and_comma_lists() -> None:
         "Requirements:\n- 5+ years of Python\n* Kubernetes in production\n1. SQL"
     )
     assert bulleted == ["5+ years of Python", "Kubernetes in production", "SQL"]
+
+
+def test_the_title_the_employer_pitch_and_shared_verbs_are_not_split_into_requirements() -> None:
+    example = (Path(__file__).resolve().parents[2] / "examples" / "job_description.txt").read_text()
+    assert job_title(example) == "Senior Backend Engineer, Payments Platform"
+    requirements = requirement_candidates(example)
+    assert requirements[:3] == [
+        "You will own critical APIs end to end",
+        "lead incident response",
+        "mentor engineers on the team",
+    ]
+    assert "Designing and operating distributed systems on Kubernetes" in requirements
+    assert "Leading production incidents" in requirements
+    assert "writing blameless postmortems" in requirements
+    for noise in ("Senior Backend Engineer", "Payments Platform", "Designing"):
+        assert noise not in requirements
+    assert not any("two million merchants" in item for item in requirements)
+    # No heading (the first line is a sentence), so nothing is dropped as a title.
+    assert job_title("Python developer wanted.\n\nDjango, PostgreSQL") is None
 
 
 @pytest.mark.parametrize(

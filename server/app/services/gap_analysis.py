@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 MAX_REQUIREMENTS = 20
 MAX_RESUME_LINES = 200
 MIN_WORDS = 1
+MAX_TITLE_WORDS = 10
 STATUS_WEIGHT: dict[RequirementStatus, float] = {"met": 1.0, "partial": 0.5, "missing": 0.0}
 # Cosine similarities of all-mpnet-base-v2 between a requirement and an unrelated line sit near
 # 0.1-0.2, a clear match above 0.55: the similarity signal is scaled over that band.
@@ -39,6 +40,14 @@ _LEAD_IN = re.compile(
     r"responsibilities|skills)\s*:\s*",
     re.IGNORECASE,
 )
+_EMPLOYER_PITCH = re.compile(
+    r"^(?:we(?:'re| are)\s+(?:looking|hiring|seeking|a|an|the)|about\s+(?:us|the\s+(?:role|company))"
+    r"|join\s+us|our\s+(?:company|mission|team\s+is))\b",
+    re.IGNORECASE,
+)
+# A line break inside a sentence: the line before doesn't end one, the line after isn't a bullet.
+_WRAPPED = re.compile(r"(?<=[^\s.;:!?])[ \t]*\n(?![ \t]*(?:\n|[-*•·▪◦]|\d+[.)]))[ \t]*")
+_VERB_FRAGMENT = re.compile(r"^[A-Za-z]+(?:ing|ed)$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.\-]*[A-Za-z0-9+#]|[A-Za-z]|\d+\+?")
 _STOPWORDS = frozenset(
     {
@@ -74,15 +83,46 @@ def _clean(fragment: str) -> str:
     return " ".join(fragment.split()).strip(" ,;:.-")
 
 
+def job_title(job_description: str) -> str | None:
+    """The heading line a job description often starts with ("Senior Engineer, Payments Platform")."""
+    lines = job_description.strip().splitlines()
+    if len(lines) < 2 or lines[1].strip():
+        return None
+    first = lines[0].strip()
+    if not first or first[-1] in ".;:!?" or len(first.split()) > MAX_TITLE_WORDS:
+        return None
+    return first
+
+
+def _split_list(sentence: str) -> list[str]:
+    """A sentence's comma list, then its "X and Y" pairs, where both sides stand on their own.
+
+    "Designing and operating distributed systems" is one requirement (two verbs sharing an object),
+    "Leading incidents and writing postmortems" two.
+    """
+    parts: list[str] = []
+    for piece in re.split(r",\s*(?:and\s+)?", sentence):
+        halves = re.split(r"\s+and\s+(?=[a-z]+\s)", piece)
+        if len(halves) > 1 and all(len(half.split()) >= 2 for half in halves):
+            parts.extend(halves)
+        else:
+            parts.append(piece)
+    return [part for part in (_clean(part) for part in parts) if part]
+
+
 def requirement_candidates(job_description: str) -> list[str]:
-    """Requirements read off the job description's own sentences, bullets and comma lists."""
+    """Requirements read off the job description's own sentences, bullets and comma lists.
+
+    Its title and the employer's introduction of itself ("We are looking for…") are not requirements.
+    """
     found: list[str] = []
-    for sentence in _SPLIT_SENTENCES.split(job_description):
+    title = job_title(job_description)
+    body = job_description.strip()[len(title) :] if title else job_description
+    for sentence in _SPLIT_SENTENCES.split(_WRAPPED.sub(" ", body)):
         cleaned = _clean(sentence)
-        if not cleaned:
+        if not cleaned or _EMPLOYER_PITCH.match(cleaned):
             continue
-        parts = [_clean(part) for part in re.split(r",\s*(?:and\s+)?|\s+and\s+(?=[a-z]+\s)", cleaned)]
-        parts = [part for part in parts if part]
+        parts = _split_list(cleaned)
         # A comma list of short items ("Go, Terraform, incident leadership") is several requirements.
         items = parts if len(parts) > 1 and all(len(part.split()) <= 8 for part in parts) else [cleaned]
         found.extend(item for item in items if len(_WORD.findall(item)) >= MIN_WORDS)
@@ -250,10 +290,23 @@ class GapAnalyzer:
         except LLMOutputError:
             return heuristic
         from_model = _dedupe(
-            [_clean(item) for item in extracted.requirements if grounded(item, job_description)]
+            [
+                _clean(item)
+                for item in extracted.requirements
+                if grounded(item, job_description) and not self._noise(item, job_description)
+            ]
         )
         # A weak model may skip half the list or invent items; the JD's own sentences cover for it.
         return from_model[:MAX_REQUIREMENTS] if len(from_model) >= max(3, len(heuristic) // 2) else heuristic
+
+    @staticmethod
+    def _noise(item: str, job_description: str) -> bool:
+        """What a weak model copies out that is no requirement: the title, a lone verb ("Designing")."""
+        cleaned = _clean(item)
+        title = job_title(job_description)
+        if title is not None and cleaned.lower() in title.lower():
+            return True
+        return bool(_VERB_FRAGMENT.match(cleaned))
 
     async def _similarities(
         self, requirements: list[str], lines: list[str]
