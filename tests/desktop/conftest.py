@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop.audio.sounddevice_backend import SoundDeviceBackend
 from desktop.context import AppContext
 from desktop.qt import (
     QApplication,
@@ -25,7 +28,9 @@ from desktop.settings import AppSettings
 from desktop.tasks import TaskRunner
 from desktop.views import style
 from desktop.views.main_window import MainWindow
+from tests.desktop.embedded_env import embedded_environment, inherited_server_settings
 from tests.desktop.fake_audio import FakeAudioBackend
+from tests.desktop.virtual_mic import VirtualMicrophone, virtual_microphone
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 FAILING = (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
@@ -110,3 +115,58 @@ def window(qtbot: QtBot, context: AppContext) -> Iterator[MainWindow]:
     qtbot.waitExposed(created)
     yield created
     created.connection.embedded.stop()
+
+
+@pytest.fixture
+def language_model() -> bool:
+    """Whether `app_window`'s stack runs the (small) language model; a module overrides it."""
+    return False
+
+
+@pytest.fixture
+def workspace() -> Iterator[Path]:
+    # PostgreSQL runs as an unprivileged user when the tests run as root, so the data dir can't live
+    # under pytest's private tmp dir.
+    root = Path(tempfile.mkdtemp(prefix="ascend-desktop-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def microphone(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[VirtualMicrophone]:
+    with virtual_microphone(workspace / "audio") as mic:
+        for key in ("PULSE_SERVER", "PULSE_RUNTIME_PATH", "PULSE_SINK", "PULSE_SOURCE"):
+            monkeypatch.setenv(key, mic.env[key])
+        yield mic
+
+
+@pytest.fixture
+def app_window(
+    qtbot: QtBot,
+    workspace: Path,
+    microphone: VirtualMicrophone,
+    monkeypatch: pytest.MonkeyPatch,
+    language_model: bool,
+) -> Iterator[MainWindow]:
+    """The app as a new user launches it, on the real embedded stack, not yet started."""
+    data_dir = workspace / "data"
+    for key in inherited_server_settings():
+        monkeypatch.delenv(key)
+    for key, value in embedded_environment(data_dir, language_model=language_model).items():
+        monkeypatch.setenv(key, value)
+    settings = AppSettings(QSettings(str(workspace / "settings.ini"), QSettings.Format.IniFormat))
+    runner = TaskRunner()
+    context = AppContext(settings=settings, runner=runner, data_dir=data_dir, audio=SoundDeviceBackend())
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.resize(1180, 820)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        yield window
+    finally:
+        window.close()
+        qtbot.waitUntil(lambda: not window.connection.embedded.running, timeout=60_000)
+        qtbot.waitUntil(lambda: not runner.busy, timeout=60_000)
+        runner.wait()
