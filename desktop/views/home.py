@@ -96,8 +96,8 @@ class HomeView(Page):
         scored = [answer.overall_score for answer in history.answers if answer.overall_score is not None]
         if scored:
             self.summary.setText(
-                f"{len(scored)} scored answer{'s' if len(scored) != 1 else ''} · average {sum(scored) / len(scored):.0f} · "
-                f"best {max(scored):.0f}"
+                f"{len(scored)} scored answer{'s' if len(scored) != 1 else ''} · "
+                f"average {sum(scored) / len(scored):.0f} · best {max(scored):.0f}"
             )
         else:
             self.summary.setText("")
