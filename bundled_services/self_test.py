@@ -120,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     from bundled_services.cli import ensure_runtime_dir
 
     ensure_runtime_dir()
+    from bundled_services.supervisor import StopRequested
+
     started = time.monotonic()
     data_dir = options.data_dir or Path(tempfile.mkdtemp(prefix="ascend-self-test-"))
     try:
@@ -128,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"self-test FAILED: {exc}", file=sys.stderr)
         print(f"The services' logs are in {data_dir / 'logs'}", file=sys.stderr)
         return 1
+    except StopRequested:
+        # Ctrl-C or SIGTERM: the services this test started have been stopped on the way out.
+        print("self-test stopped before it finished", file=sys.stderr)
+        return 130
     feedback = result["feedback"]
     print(
         json.dumps(

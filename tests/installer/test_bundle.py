@@ -97,7 +97,7 @@ def test_without_models_the_bundle_says_how_to_bring_them(bundle: Path, tmp_path
     assert status.returncode == 1, status.stderr
     assert "missing" in status.stdout
     # No pip in the bundle, and no model hub: starting says where the models come from instead.
-    result = run_bundle(bundle, ["--self-test"], env, timeout=600)
+    result = run_bundle(bundle, ["--self-test", "--data-dir", str(tmp_path / "data")], env, timeout=600)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "ascend models import" in result.stderr
 
