@@ -29,6 +29,7 @@ from desktop.qt import (
     QMainWindow,
     QPushButton,
     QStackedWidget,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -64,9 +65,18 @@ NAVIGATION = ((Screen.HOME, "Home"), (Screen.PRACTICE, "New practice"), (Screen.
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, context: AppContext, stack_factory: StackFactory = default_stack) -> None:
+    def __init__(
+        self,
+        context: AppContext,
+        stack_factory: StackFactory = default_stack,
+        *,
+        can_download_models: bool | None = None,
+    ) -> None:
+        """`can_download_models`: whether the stack can fetch missing models itself (default: whether
+        pip is there, which it is not in the desktop bundle)."""
         super().__init__()
         self.context = context
+        self._can_download_models = can_download_models
         self.setWindowTitle("Ascend AI")
         self.resize(1180, 820)
         self.setMinimumSize(960, 640)
@@ -146,7 +156,7 @@ class MainWindow(QMainWindow):
         self.sidebar.hide()
         self.startup.reset()
         if self.context.settings.mode is Mode.EMBEDDED:
-            missing = needs_model_setup(os.environ)
+            missing = needs_model_setup(os.environ, can_download=self._can_download_models)
             if missing:
                 # First run of the bundle: the stack cannot start until its models are here.
                 self.model_setup.show_needed(missing)
@@ -187,7 +197,9 @@ class MainWindow(QMainWindow):
     def _stopped(self) -> None:
         if self._closing:
             self._may_close = True
-            self.close()
+            # Later, not from here: with no stack running (the first-run screen, a team server) the
+            # stop is reported while closeEvent is still running, and Qt ignores a nested close.
+            QTimer.singleShot(0, self.close)
 
     def _restore_geometry(self) -> None:
         saved = self.context.settings.text(SettingKey.WINDOW_GEOMETRY)

@@ -9,8 +9,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from bundled_services.provisioning import embedding_model, whisper_model
+from desktop.context import AppContext
 from desktop.controllers.model_setup import PROGRESS_SCALE, ModelSetupController, needs_model_setup
+from desktop.qt import QSettings
+from desktop.settings import AppSettings
 from desktop.tasks import TaskRunner
+from desktop.views.main_window import MainWindow
 from desktop.views.model_setup import ModelSetupView
 from tests.installer.conftest import SMALL
 
@@ -97,3 +101,23 @@ def test_a_folder_without_the_models_is_explained_and_can_be_chosen_again(
     assert view.banner.text.text() == message
     assert view.choose.isEnabled()
     assert not controller.busy
+
+
+def test_the_window_opens_on_the_first_run_screen_and_closes_from_it(
+    qtbot: QtBot, runner: TaskRunner, empty_models_dir: Path, tmp_path: Path
+) -> None:
+    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    context = AppContext(settings=settings, runner=runner, data_dir=data_dir, audio=None)
+    # As in the bundle: the models are missing and there is no pip to fetch them with.
+    window = MainWindow(context, can_download_models=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    assert window.pages.currentWidget() is window.model_setup
+    assert not window.connection.embedded.starting, "the stack waits for its models"
+    assert "Whisper base" in window.model_setup.needed.text()
+    # Closing from here (no stack to stop) closes the window rather than leaving it half-closed.
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
