@@ -143,7 +143,6 @@ def main(argv: list[str] | None = None) -> int:
                 "questions": len(result["questions"]),
                 "overall_score": feedback["overall_score"],
                 "filler_word_count": feedback["delivery_metrics"]["filler_word_count"],
-                "generated_by": feedback.get("generated_by"),
             }
         ),
         flush=True,
