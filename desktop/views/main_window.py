@@ -274,13 +274,14 @@ class MainWindow(QMainWindow):
             lambda: self._switch_mode(Mode.EMBEDDED, self.context.settings.server_url)
         )
 
+    def _history_failed(self, message: str) -> None:
+        self.home.banner.show_message(message, "error", "Try again", self.home_controller.refresh)
+
     def _wire_home_and_practice(self) -> None:
         self.home_controller.loaded.connect(self.home.show_history)
-        self.home_controller.failed.connect(
-            lambda message: self.home.banner.show_message(
-                message, "error", "Try again", self.home_controller.refresh
-            )
-        )
+        # A method, not a lambda: Qt drops the connection when the window goes, while a history
+        # request still finishing in the background would otherwise reach a deleted banner.
+        self.home_controller.failed.connect(self._history_failed)
         self.home.refresh_requested.connect(self.home_controller.refresh)
         self.home.new_practice_requested.connect(self._new_practice)
         self.home.session_opened.connect(self.open_session)
