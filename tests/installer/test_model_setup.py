@@ -16,6 +16,7 @@ from desktop.settings import AppSettings
 from desktop.tasks import TaskRunner
 from desktop.views.main_window import MainWindow
 from desktop.views.model_setup import ModelSetupView
+from tests.desktop.embedded_env import inherited_server_settings
 from tests.installer.conftest import SMALL
 
 WHISPER = whisper_model.RECIPES["base"]
@@ -33,6 +34,10 @@ def runner() -> Iterator[TaskRunner]:
 def empty_models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "models"
     monkeypatch.setenv("ASCEND_MODELS_DIR", str(folder))
+    # As on a laptop: none of the suite's own service settings, which would tell the app that speech
+    # recognition and the language model run elsewhere (and so need no models here).
+    for key in inherited_server_settings():
+        monkeypatch.delenv(key)
     return folder
 
 
