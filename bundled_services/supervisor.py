@@ -14,7 +14,6 @@ first); SIGINT/SIGTERM stops everything in reverse order, PostgreSQL last and cl
 from __future__ import annotations
 
 import collections
-import http.client
 import logging
 import os
 import signal
@@ -43,6 +42,7 @@ from bundled_services.launchers.process import (
     ManagedProcess,
     ServiceStartError,
     free_port,
+    http_ok,
     port_is_free,
     require_free_port,
     tail,
@@ -100,17 +100,6 @@ class ServiceCrashLoopError(ServiceStartError):
 
 class StopRequested(BaseException):
     """A stop was asked for while the stack was starting: unwind, stopping what has started."""
-
-
-def http_ok(port: int, path: str) -> bool:
-    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
-    try:
-        connection.request("GET", path)
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
 
 
 def generation_threads() -> int:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import http.client
 from dataclasses import dataclass
 from pathlib import Path
 
-from bundled_services.launchers.process import LOOPBACK, ManagedProcess, start_on_free_port
+from bundled_services.launchers.process import LOOPBACK, ManagedProcess, http_ok, start_on_free_port
 from bundled_services.python_command import module_command
 
 # Loading a 1 GB GGUF from a cold disk cache takes a while on a laptop.
@@ -22,14 +21,7 @@ class LLMServerHandle:
     process: ManagedProcess
 
     def answers(self) -> bool:
-        connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=2)
-        try:
-            connection.request("GET", "/v1/models")
-            return connection.getresponse().status == 200
-        except OSError:
-            return False
-        finally:
-            connection.close()
+        return http_ok(self.port, "/v1/models")
 
     def wait_ready(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
         """Returns once the model is loaded; stops the process if it never gets there."""
