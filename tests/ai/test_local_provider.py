@@ -217,6 +217,15 @@ async def test_structured_request_carries_the_schema_and_retries_invalid_json(
     assert "word: String should have at least 1 character" in third["messages"][-1]["content"]
 
 
+async def test_control_characters_in_a_structured_answer_are_dropped(fast_retries: RetryPolicy) -> None:
+    # Valid JSON that PostgreSQL would refuse to store (NUL), seen from the small model.
+    with ScriptedServer([chat_completion('{"word": "Ru\\u0000st\\u0007"}')]) as server:
+        result = await _provider(f"{server.url}/v1", fast_retries).generate_structured_response(
+            "Name one.", Word
+        )
+    assert result == Word(word="Rust")
+
+
 async def test_structured_output_that_never_validates_raises_an_output_error(
     fast_retries: RetryPolicy,
 ) -> None:

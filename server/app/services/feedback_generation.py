@@ -22,7 +22,7 @@ from app.services.agent import AgentTools, run_structured_agent
 from app.services.embedding import get_embedding_service
 from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError
-from app.services.llm import get_llm_provider
+from app.services.llm import get_llm_provider, without_control_characters
 from app.services.prompts import COACH_SYSTEM_PROMPT
 from app.services.session_progress import complete_session_if_done
 
@@ -182,7 +182,8 @@ async def generate_feedback(context: JobContext, recording_id: uuid.UUID) -> Non
         "feedback for recording %s written by the %s path (tools used: %s)", recording_id, path, tools.calls
     )
 
-    values = {"report": report.model_dump(mode="json"), "generated_by": path}
+    # The agent's answer reaches here through LangChain's tool call, not validate_output: clean it too.
+    values = {"report": without_control_characters(report.model_dump(mode="json")), "generated_by": path}
     async with context.session_factory() as db:
         await db.execute(
             insert(Feedback)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.core.config import Settings, get_settings
+from app.services.llm._structured import without_control_characters
 from app.services.llm.base import LLMProvider
 from app.services.llm.errors import (
     LLMConfigurationError,
@@ -24,6 +25,7 @@ __all__ = [
     "LocalLLMProvider",
     "OpenAIProvider",
     "get_llm_provider",
+    "without_control_characters",
 ]
 
 

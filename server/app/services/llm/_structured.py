@@ -54,11 +54,33 @@ def schema_instruction(response_model: type[BaseModel]) -> str:
     )
 
 
+# Control characters a model may emit inside its strings ("\u0000" is valid JSON); PostgreSQL refuses
+# NUL in text and JSONB, and none of them belongs in a coaching text. Newlines and tabs stay.
+_CONTROL_CHARACTERS = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t\r")
+_CONTROL_CHARACTERS[0x7F] = None
+
+
+def without_control_characters(value: object) -> object:
+    """`value` (parsed JSON) with control characters removed from every string in it."""
+    if isinstance(value, str):
+        return value.translate(_CONTROL_CHARACTERS)
+    if isinstance(value, list):
+        return [without_control_characters(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_control_characters(item) for key, item in value.items()}
+    return value
+
+
 def validate_output(response_model: type[ModelT], content: str | None) -> ModelT:
     if content is None or not content.strip():
         raise InvalidOutputError("the answer was empty", content)
     try:
-        return response_model.model_validate_json(content)
+        try:
+            parsed = json.loads(content)
+        except ValueError:
+            # Not JSON: pydantic's own parser says why, in the words the retry prompt passes on.
+            return response_model.model_validate_json(content)
+        return response_model.model_validate(without_control_characters(parsed))
     except ValidationError as error:
         raise InvalidOutputError(describe_validation_error(error), content) from error
 
