@@ -162,6 +162,14 @@ class ManagedProcess:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    def wait_ready_or_stop(self, probe: Callable[[], bool], *, timeout: float, interval: float = 0.1) -> None:
+        """`wait_ready`, stopping the process if it never gets there (or the wait is interrupted)."""
+        try:
+            self.wait_ready(probe, timeout=timeout, interval=interval)
+        except BaseException:
+            self.stop()
+            raise
+
     def wait_ready(self, probe: Callable[[], bool], *, timeout: float, interval: float = 0.1) -> None:
         """Poll the readiness probe until it passes; fail fast if the process dies meanwhile."""
         deadline = time.monotonic() + timeout

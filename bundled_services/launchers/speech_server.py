@@ -22,11 +22,7 @@ class SpeechServerHandle:
 
     def wait_ready(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
         """Returns once the model is loaded; stops the process if it never gets there."""
-        try:
-            self.process.wait_ready(self.answers, timeout=timeout, interval=0.25)
-        except BaseException:
-            self.process.stop()
-            raise
+        self.process.wait_ready_or_stop(self.answers, timeout=timeout, interval=0.25)
 
     def stop(self) -> None:
         self.process.stop()
