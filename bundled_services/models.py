@@ -139,8 +139,13 @@ class _VerifiedRecord:
         temporary.replace(self.path)
 
 
+# Part of the seeded knowledge base's fingerprint: raised when the server's chunking changes, so a
+# data dir seeded by an older version is seeded again (version 2: chunks keep the guides' own text).
+KNOWLEDGE_BASE_FORMAT = "2"
+
+
 def knowledge_base_fingerprint(folder: Path) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"format {KNOWLEDGE_BASE_FORMAT}\0".encode())
     for path in sorted(folder.glob("*.md")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
@@ -25,32 +27,36 @@ def test_chunks_are_512_tokens_with_50_of_overlap(embeddings: EmbeddingService) 
     assert first[-50:][5:45] == second[:50][5:45]
 
 
+def _word_spans(content: str) -> list[tuple[int, int]]:
+    return [match.span() for match in re.finditer(r"\S+", content)]
+
+
 def test_window_arithmetic() -> None:
     text = " ".join(map(str, range(1200)))
-    pieces = knowledge_base.chunk_document(
-        text,
-        lambda content: [int(token) for token in content.split()],
-        lambda window: " ".join(map(str, window)),
-        chunk_tokens=512,
-        overlap=50,
-    )
+    pieces = knowledge_base.chunk_document(text, _word_spans, chunk_tokens=512, overlap=50)
     starts = [int(piece.split()[0]) for piece in pieces]
     assert starts == [0, 462, 924]
     assert all(len(piece.split()) == 512 for piece in pieces[:-1])
     assert pieces[-1].split()[-1] == "1199"
 
 
-def test_a_window_that_re_tokenises_longer_is_trimmed_to_fit() -> None:
-    # Decoding can merge or split tokens: here each token decodes to two, so a window must shrink.
-    pieces = knowledge_base.chunk_document(
-        " ".join(["w"] * 20),
-        lambda content: content.split(),  # type: ignore[arg-type,return-value]
-        lambda window: " ".join(f"{token} {token}" for token in window[: len(window)]),
-        chunk_tokens=10,
-        overlap=2,
-    )
+def test_a_window_that_tokenises_longer_on_its_own_is_trimmed_to_fit() -> None:
+    # As a window that starts inside a word does: here a text's first word counts as two tokens.
+    def spans(content: str) -> list[tuple[int, int]]:
+        words = _word_spans(content)
+        return words[:1] + words if words else []
+
+    pieces = knowledge_base.chunk_document(" ".join(["w"] * 40), spans, chunk_tokens=10, overlap=2)
     assert pieces
-    assert all(len(piece.split()) <= 10 for piece in pieces)
+    assert all(len(spans(piece)) <= 10 for piece in pieces)
+
+
+def test_chunks_are_the_guides_own_text(embeddings: EmbeddingService) -> None:
+    content = (KNOWLEDGE_BASE / "star_method.md").read_text(encoding="utf-8")
+    chunks = knowledge_base.chunk_documents([KNOWLEDGE_BASE / "star_method.md"], embeddings)
+    assert all(chunk.text in content for chunk in chunks)
+    # The embedder's tokenizer is uncased: text rebuilt from its tokens would have no capitals.
+    assert any(character.isupper() for character in chunks[0].text)
 
 
 async def test_seeding_is_idempotent_and_reset_rebuilds(
@@ -99,3 +105,11 @@ async def test_search_on_an_empty_knowledge_base_is_empty(
     async with session_factory() as db:
         assert await db.scalar(select(func.count()).select_from(KnowledgeBaseChunk)) == 0
         assert await knowledge_base.search(db, embeddings, "STAR method", 3) == []
+
+
+def test_an_excerpt_is_whole_sentences_within_its_budget() -> None:
+    passage = "the middle of a sentence. Lead with the result. Then give the numbers: 40% faster. Then stop."
+    assert knowledge_base.excerpt(passage, 60) == "Lead with the result. Then give the numbers: 40% faster."
+    assert knowledge_base.excerpt("## Heading\nShort advice.", 60) == "## Heading\nShort advice."
+    # No sentence end in reach: cut at the budget rather than return nothing.
+    assert knowledge_base.excerpt("A" * 100, 40) == "A" * 40

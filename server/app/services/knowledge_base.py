@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,39 +32,42 @@ class Chunk:
     text: str
 
 
+TokenSpans = Callable[[str], list[tuple[int, int]]]
+
+
 def chunk_document(
-    text_content: str,
-    token_ids: Callable[[str], list[int]],
-    decode: Callable[[list[int]], str],
-    *,
-    chunk_tokens: int,
-    overlap: int,
+    text_content: str, token_spans: TokenSpans, *, chunk_tokens: int, overlap: int
 ) -> list[str]:
-    """Windows of `chunk_tokens` tokens, each starting `chunk_tokens - overlap` after the previous."""
+    """Windows of `chunk_tokens` tokens, each starting `chunk_tokens - overlap` after the previous.
+
+    Each chunk is the document's own text between its first and last token (`token_spans` gives the
+    character span of every token): decoding token ids instead would hand the model and the reader
+    an uncased tokenizer's lower-cased, re-spaced text ("( p95 )", "* * task").
+    """
     if overlap >= chunk_tokens:
         raise ValueError("the overlap must be smaller than the chunk")
-    ids = token_ids(text_content)
-    if not ids:
+    spans = token_spans(text_content)
+    if not spans:
         return []
     step = chunk_tokens - overlap
     chunks = []
-    for start in range(0, len(ids), step):
-        piece = _fitting_text(ids[start : start + chunk_tokens], token_ids, decode, chunk_tokens)
+    for start in range(0, len(spans), step):
+        piece = _fitting_text(text_content, spans[start : start + chunk_tokens], token_spans, chunk_tokens)
         if piece:
             chunks.append(piece)
-        if start + chunk_tokens >= len(ids):
+        if start + chunk_tokens >= len(spans):
             break
     return chunks
 
 
 def _fitting_text(
-    window: list[int], token_ids: Callable[[str], list[int]], decode: Callable[[list[int]], str], limit: int
+    text_content: str, window: list[tuple[int, int]], token_spans: TokenSpans, limit: int
 ) -> str:
-    """The window's text, trimmed until it re-tokenises within `limit`: decoding a cut in the middle of
-    a word and encoding it again can yield a token or two more than the window held."""
+    """The window's text, trimmed until it tokenises within `limit` on its own: a window that starts
+    inside a word (a word-piece) tokenises into a token or two more than it held."""
     while window:
-        piece = decode(window).strip()
-        if len(token_ids(piece)) <= limit:
+        piece = text_content[window[0][0] : window[-1][1]].strip()
+        if len(token_spans(piece)) <= limit:
             return piece
         window = window[:-2]
     return ""
@@ -73,13 +77,15 @@ def chunk_documents(paths: Sequence[Path], service: EmbeddingService) -> list[Ch
     tokenizer = service.tokenizer
     size = min(CHUNK_TOKENS, service.max_chunk_tokens)
 
-    def token_ids(content: str) -> list[int]:
-        return list(
-            tokenizer(content, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+    def token_spans(content: str) -> list[tuple[int, int]]:
+        encoded = tokenizer(
+            content,
+            add_special_tokens=False,
+            truncation=False,
+            return_offsets_mapping=True,
+            verbose=False,
         )
-
-    def decode(ids: list[int]) -> str:
-        return str(tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=True))
+        return [(int(start), int(end)) for start, end in encoded["offset_mapping"]]
 
     chunks: list[Chunk] = []
     for path in paths:
@@ -87,11 +93,29 @@ def chunk_documents(paths: Sequence[Path], service: EmbeddingService) -> list[Ch
         content = path.read_text(encoding="utf-8")
         chunks.extend(
             Chunk(name, piece)
-            for piece in chunk_document(
-                content, token_ids, decode, chunk_tokens=size, overlap=CHUNK_OVERLAP_TOKENS
-            )
+            for piece in chunk_document(content, token_spans, chunk_tokens=size, overlap=CHUNK_OVERLAP_TOKENS)
         )
     return chunks
+
+
+_SENTENCE_END = re.compile(r"[.!?:](?=\s)|\n")
+
+
+def excerpt(passage: str, max_chars: int) -> str:
+    """A retrieved chunk cut down to whole sentences within `max_chars`, for a small model's prompt.
+
+    A chunk is a token window: it may open mid-sentence, and its 512 tokens take a 2-core laptop
+    seconds to read. An opening that is the tail of a sentence (lower case, or punctuation) is
+    skipped when a sentence starts soon after it, and the cut falls at the last sentence end that fits.
+    """
+    text = passage.strip()
+    opening = _SENTENCE_END.search(text, 0, min(len(text), 200))
+    if opening is not None and (text[0].islower() or text[0] in ",.;:)]}\"'"):
+        text = text[opening.end() :].lstrip()
+    if len(text) <= max_chars:
+        return text
+    cut = max((match.end() for match in _SENTENCE_END.finditer(text, 0, max_chars)), default=0)
+    return text[: cut if cut > max_chars // 2 else max_chars].rstrip()
 
 
 def markdown_files(folder: Path) -> list[Path]:
