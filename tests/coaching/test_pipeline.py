@@ -101,7 +101,7 @@ async def test_a_session_gets_a_gap_analysis_and_questions(
         questions = interview.generated_questions
     assert 5 <= len(questions) <= 8
     assert len({question.lower() for question in questions}) == len(questions)
-    assert all(question.endswith("?") for question in questions)
+    assert all(question.endswith(("?", ".")) for question in questions)
 
     status_of = {item.requirement.lower(): item.status for item in analysis.requirements}
     missing = {name for name, status in status_of.items() if status == "missing"}

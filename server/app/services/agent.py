@@ -8,6 +8,7 @@ tries to talk the model into fetching someone else's resume gets nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,7 +19,7 @@ import openai
 from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.exceptions import OutputParserException
-from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_openai import ChatOpenAI
 from langgraph.errors import GraphRecursionError
@@ -182,9 +183,10 @@ class ForcedToolSequence(AgentMiddleware):
     chooses every argument, and the final judgement is made after it has read the tools' results.
     """
 
-    def __init__(self, plan: Sequence[str]) -> None:
+    def __init__(self, plan: Sequence[str], closing_note: str | None = None) -> None:
         super().__init__()
         self._plan = list(plan)
+        self._closing_note = closing_note
 
     async def awrap_model_call(
         self,
@@ -193,9 +195,13 @@ class ForcedToolSequence(AgentMiddleware):
     ) -> ModelResponse[Any] | AIMessage:
         called = {message.name for message in request.messages if isinstance(message, ToolMessage)}
         upcoming = next((name for name in self._plan if name not in called), SUBMIT_TOOL)
+        messages = [_with_text(message) for message in request.messages]
+        if upcoming == SUBMIT_TOOL and self._closing_note:
+            # Said last, right before the answer: a small model answers about what it read most
+            # recently, which after a knowledge-base search is the guides' example answers.
+            messages.append(HumanMessage(self._closing_note))
         forced = request.override(
-            messages=[_with_text(message) for message in request.messages],
-            tool_choice={"type": "function", "function": {"name": upcoming}},
+            messages=messages, tool_choice={"type": "function", "function": {"name": upcoming}}
         )
         return await handler(forced)
 
@@ -224,6 +230,39 @@ def submit_tool(response_model: type[ModelT]) -> BaseTool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PriorToolCall:
+    """A tool call whose arguments the application already knows, made before the model's first turn
+    and shown to it as its own earlier step."""
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+async def opening_messages(
+    request: str, prior_calls: Sequence[PriorToolCall], tools: Sequence[BaseTool]
+) -> list[AnyMessage]:
+    messages: list[AnyMessage] = [HumanMessage(request)]
+    if not prior_calls:
+        return messages
+    by_name = {tool.name: tool for tool in tools}
+    messages.append(
+        AIMessage(
+            content="Calling " + ", ".join(call.name for call in prior_calls) + ".",
+            tool_calls=[
+                {"name": call.name, "args": call.arguments, "id": call.call_id, "type": "tool_call"}
+                for call in prior_calls
+            ],
+        )
+    )
+    for call in prior_calls:
+        output = await by_name[call.name].ainvoke(call.arguments)
+        content = output if isinstance(output, str) else json.dumps(output)
+        messages.append(ToolMessage(content=content, tool_call_id=call.call_id, name=call.name))
+    return messages
+
+
 async def run_structured_agent(
     settings: Settings,
     tools: AgentTools,
@@ -234,20 +273,23 @@ async def run_structured_agent(
     plan: Sequence[str],
     max_steps: int,
     timeout_seconds: float,
+    prior_calls: Sequence[PriorToolCall] = (),
+    closing_note: str | None = None,
 ) -> ModelT | None:
     """Run the ReAct agent until it submits a valid `response_model`; None when it does not, within
-    `max_steps` graph steps and `timeout_seconds`."""
+    `max_steps` graph steps and `timeout_seconds`. `closing_note` is said to the model right before
+    it submits."""
+    agent_tools = tools.as_langchain_tools()
     agent: Any = create_agent(
         model=chat_model(settings, temperature=0.2),
-        tools=[*tools.as_langchain_tools(), submit_tool(response_model)],
+        tools=[*agent_tools, submit_tool(response_model)],
         system_prompt=system_prompt,
-        middleware=[ForcedToolSequence(plan)],
+        middleware=[ForcedToolSequence(plan, closing_note)],
     )
+    messages = await opening_messages(request, prior_calls, agent_tools)
     try:
         state = await asyncio.wait_for(
-            agent.ainvoke(
-                {"messages": [{"role": "user", "content": request}]}, {"recursion_limit": max_steps}
-            ),
+            agent.ainvoke({"messages": messages}, {"recursion_limit": max_steps}),
             timeout=timeout_seconds,
         )
     except AGENT_FAILURES as exc:

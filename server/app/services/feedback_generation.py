@@ -18,10 +18,11 @@ from sqlalchemy.dialects.postgresql import insert
 from app.db.models import Feedback, InterviewSession, Recording
 from app.schemas.feedback import DeliveryMetrics, FeedbackReport, STARAnalysis
 from app.services import delivery_metrics
-from app.services.agent import AgentTools, run_structured_agent
+from app.services.agent import AgentTools, PriorToolCall, run_structured_agent
 from app.services.embedding import get_embedding_service
 from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError
+from app.services.knowledge_base import excerpt
 from app.services.llm import get_llm_provider, without_control_characters
 from app.services.prompts import COACH_SYSTEM_PROMPT
 from app.services.session_progress import complete_session_if_done
@@ -33,6 +34,9 @@ ReportPath = Literal["agent", "fallback"]
 
 
 class StarComponentJudgement(BaseModel):
+    # Asked for first: a model that has to point at the candidate's words before judging them judges
+    # the answer, not the knowledge base's example answers sitting in the same prompt.
+    quote: str
     assessment: str = Field(min_length=1)
     points: StarPoints
 
@@ -53,16 +57,43 @@ class FeedbackJudgement(BaseModel):
 
 
 JUDGEMENT_INSTRUCTIONS = (
-    "Judge each STAR component: a specific assessment that quotes the answer, and points: 25 fully "
-    "present and detailed, 15 present but vague, 5 mentioned but insufficient, 0 missing. Then an overall "
-    "assessment, and 3 to 5 specific, actionable recommendations that quote the transcript and draw on the "
-    "knowledge base. The application computes every score of the FeedbackReport from your points and the "
-    "measured delivery metrics, so give judgements, not scores."
+    "Judge only what the candidate said in the transcript; never describe anything that is not in it. "
+    "For each STAR component (situation, task, action, result): quote the candidate's own words that "
+    "cover it (empty when they never said it), judge it in one short sentence, and give points: 25 fully "
+    "present and specific, 15 present but vague, 5 barely mentioned, 0 missing. Then one or two "
+    "sentences of overall assessment, and 3 recommendations for answering better next time: each "
+    "names what to add, cut or rephrase (quoting the words to change), never something the candidate "
+    "already did, in one or two sentences, following the coaching notes. The "
+    "application computes every score from your points and the measured delivery, so give "
+    "judgements, not scores."
 )
+# Coaching notes are cut to whole sentences: whole 512-token chunks cost a laptop a minute to read,
+# and a small model copies their example answers into its judgement.
+KNOWLEDGE_PASSAGES = 2
+KNOWLEDGE_EXCERPT_CHARS = 500
+METRICS_CALL_ID = "measured-delivery"
+
+
+def _normalised(text: str) -> str:
+    return " ".join("".join(ch.lower() if ch.isalnum() else " " for ch in text).split())
+
+
+def verified_quote(quote: str, transcript: str) -> str | None:
+    """The quote, when it really is the candidate's words (case, punctuation and spacing aside)."""
+    cleaned = " ".join(quote.split()).strip(" \"'")
+    normalised = _normalised(cleaned)
+    return cleaned if len(normalised.split()) >= 3 and normalised in _normalised(transcript) else None
+
+
+def component_text(judgement: StarComponentJudgement, transcript: str) -> str:
+    """The assessment, with the candidate's words it rests on when they really are in the answer."""
+    assessment = " ".join(judgement.assessment.split())
+    quote = verified_quote(judgement.quote, transcript)
+    return f'{assessment} You said: "{quote}"' if quote else assessment
 
 
 def build_report(
-    judgement: FeedbackJudgement, metrics: delivery_metrics.RawDeliveryMetrics
+    judgement: FeedbackJudgement, metrics: delivery_metrics.RawDeliveryMetrics, transcript: str
 ) -> FeedbackReport:
     confidence = delivery_metrics.confidence_score(
         metrics.filler_word_count, metrics.total_words, metrics.pace_rating
@@ -71,10 +102,10 @@ def build_report(
     overall = delivery_metrics.overall_score(judgement.star_quality, delivery, confidence)
     return FeedbackReport(
         star_analysis=STARAnalysis(
-            situation=judgement.situation.assessment,
-            task=judgement.task.assessment,
-            action=judgement.action.assessment,
-            result=judgement.result.assessment,
+            situation=component_text(judgement.situation, transcript),
+            task=component_text(judgement.task, transcript),
+            action=component_text(judgement.action, transcript),
+            result=component_text(judgement.result, transcript),
             overall_assessment=judgement.overall_assessment,
         ),
         delivery_metrics=DeliveryMetrics(
@@ -94,27 +125,59 @@ def agent_request(question: str, transcript: str, recording_id: uuid.UUID, sessi
     return (
         f"Interview question: {question}\n"
         f"recording_id: {recording_id}\nsession_id: {session_id}\n\n"
-        f"Candidate's transcribed answer:\n{transcript}\n\n"
-        "Call analyze_delivery_metrics on the transcript and rag_knowledge_search for best practices "
-        f"that apply, then submit_answer with your judgement. {JUDGEMENT_INSTRUCTIONS}"
+        f'Candidate\'s transcribed answer:\n"""\n{transcript}\n"""\n\n'
+        f"The delivery is measured below. Call rag_knowledge_search (top_k {KNOWLEDGE_PASSAGES}) for the "
+        "coaching advice that applies to this answer's weakest part, then submit_answer with your "
+        f"judgement. {JUDGEMENT_INSTRUCTIONS}"
     )
+
+
+def closing_note(transcript: str) -> str:
+    return (
+        "Now submit_answer with your judgement of the candidate's answer, quoted again here; the "
+        f'knowledge base\'s examples are not the candidate\'s words.\n"""\n{transcript}\n"""'
+    )
+
+
+def quotes_the_answer(judgement: FeedbackJudgement, transcript: str) -> bool:
+    """Whether any STAR component rests on words the candidate said: a judgement that quotes none of
+    them was written about something else, typically the knowledge base's example answers."""
+    components = (judgement.situation, judgement.task, judgement.action, judgement.result)
+    return any(verified_quote(component.quote, transcript) for component in components)
+
+
+def advice_query(question: str) -> str:
+    """Searching with the answer itself finds the guides' example answers on the same topic, which a
+    small model then reviews in place of the candidate's: the search asks for advice instead."""
+    return f"How to structure a strong STAR answer to the interview question: {question}"
+
+
+def measured_delivery_call(transcript: str) -> PriorToolCall:
+    """The agent starts with the delivery measured: the call's argument is the whole transcript, which
+    a small local model copies at ~10 tokens/s (20 s for a minute's answer) and may garble, skewing
+    the metrics it then reasons about."""
+    return PriorToolCall(METRICS_CALL_ID, "analyze_delivery_metrics", {"transcript": transcript})
 
 
 def fallback_prompt(
     question: str, transcript: str, measured: dict[str, int | float], knowledge: list[str]
 ) -> str:
-    passages = "\n\n".join(f"[{index + 1}] {passage}" for index, passage in enumerate(knowledge)) or "(none)"
+    notes = "\n\n".join(
+        f"[{index + 1}] {excerpt(passage, KNOWLEDGE_EXCERPT_CHARS)}"
+        for index, passage in enumerate(knowledge[:KNOWLEDGE_PASSAGES])
+    )
+    # The answer comes last, next to the instructions: a small model judges what it read most recently,
+    # and must not mistake the notes' example answers for the candidate's.
     return (
-        f"## Interview question\n{question}\n\n"
-        f"## Candidate's transcribed answer\n{transcript}\n\n"
-        "## Delivery metrics (analyze_delivery_metrics)\n"
+        "## Coaching notes (rag_knowledge_search; general advice, not the candidate's words)\n"
+        f"{notes or '(none)'}\n\n"
+        "## Measured delivery (analyze_delivery_metrics)\n"
         f"- filler words: {measured['filler_word_count']}\n"
         f"- words per minute: {measured['words_per_minute']} (ideal 140-160)\n"
         f"- pace rating: {measured['pace_rating']}/10\n\n"
-        f"## Best practices (rag_knowledge_search)\n{passages}\n\n"
-        f"{JUDGEMENT_INSTRUCTIONS}\n"
-        "Answer with a JSON object with the keys situation, task, action, result (each "
-        '{"assessment": "...", "points": 25|15|5|0}), overall_assessment, recommendations.'
+        f"## Interview question\n{question}\n\n"
+        f'## The candidate\'s answer (transcript)\n"""\n{transcript}\n"""\n\n'
+        f"{JUDGEMENT_INSTRUCTIONS}"
     )
 
 
@@ -133,13 +196,17 @@ async def judge_answer(
         system_prompt=COACH_SYSTEM_PROMPT,
         request=agent_request(question, transcript, recording_id, session_id),
         response_model=FeedbackJudgement,
-        plan=("analyze_delivery_metrics", "rag_knowledge_search"),
+        prior_calls=(measured_delivery_call(transcript),),
+        plan=("rag_knowledge_search",),
+        closing_note=closing_note(transcript),
         max_steps=settings.AGENT_MAX_STEPS,
         timeout_seconds=settings.AGENT_TIMEOUT_SECONDS,
     )
-    if answer is not None:
+    if answer is not None and quotes_the_answer(answer, transcript):
         return answer, "agent"
-    knowledge = await tools.rag_knowledge_search(f"{question} {transcript[:400]}", 3)
+    if answer is not None:
+        logger.info("the agent's judgement quotes nothing the candidate said; the fallback writes it")
+    knowledge = await tools.rag_knowledge_search(advice_query(question), KNOWLEDGE_PASSAGES)
     measured = await tools.analyze_delivery_metrics(transcript)
     judgement = await get_llm_provider(settings).generate_structured_response(
         fallback_prompt(question, transcript, measured, knowledge),
@@ -177,7 +244,7 @@ async def generate_feedback(context: JobContext, recording_id: uuid.UUID) -> Non
         audio_duration_seconds=duration,
     )
     judgement, path = await judge_answer(context, tools, question, transcript, recording_id, session_id)
-    report = build_report(judgement, metrics)
+    report = build_report(judgement, metrics, transcript)
     logger.info(
         "feedback for recording %s written by the %s path (tools used: %s)", recording_id, path, tools.calls
     )

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from app.schemas.gap_analysis import GapAnalysis, RequirementAssessment, RequirementStatus
 from app.services.embedding import EmbeddingService
+from app.services.knowledge_base import excerpt
 from app.services.llm import LLMOutputError, LLMProvider
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,9 @@ MAX_REQUIREMENTS = 20
 MAX_RESUME_LINES = 200
 MIN_WORDS = 1
 MAX_TITLE_WORDS = 10
+# Whole 512-token chunks would double the suggestions' prompt; whole sentences of the best two do.
+ADVICE_PASSAGES = 2
+ADVICE_EXCERPT_CHARS = 700
 STATUS_WEIGHT: dict[RequirementStatus, float] = {"met": 1.0, "partial": 0.5, "missing": 0.0}
 # Cosine similarities of all-mpnet-base-v2 between a requirement and an unrelated line sit near
 # 0.1-0.2, a clear match above 0.55: the similarity signal is scaled over that band.
@@ -365,12 +369,15 @@ class GapAnalyzer:
                 "Every requirement is covered: make sure each bullet carries a number (scale, time, money, "
                 "quality) so the impact is as visible as the skill."
             ]
-        advice = "\n\n".join(knowledge[:3])
+        advice = "\n\n".join(
+            excerpt(passage, ADVICE_EXCERPT_CHARS) for passage in knowledge[:ADVICE_PASSAGES]
+        )
         listing = "\n".join(f"- {item.requirement} ({item.status})" for item in gaps)
         try:
             answer = await self._provider.generate_structured_response(
-                "Write concrete suggestions to improve this resume for the job. Each suggestion names "
-                "the requirement it addresses and shows how to quantify an achievement.\n\n"
+                "Write 3 concrete suggestions to improve this resume for the job, one or two sentences "
+                "each. Each names the requirement it addresses and shows how to quantify an "
+                "achievement.\n\n"
                 f"Requirements not yet shown or only partly shown:\n{listing}\n\n"
                 f"Best practices:\n{advice}\n\n"
                 'Answer with a JSON object: {"suggestions": ["...", "..."]}.',

@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 
 from app.db.models import InterviewSession, Resume
 from app.schemas.gap_analysis import GapAnalysis
-from app.services.agent import AgentTools, run_structured_agent
+from app.services.agent import AgentTools, PriorToolCall, run_structured_agent
 from app.services.embedding import get_embedding_service
-from app.services.gap_analysis import GapAnalyzer
+from app.services.gap_analysis import ADVICE_PASSAGES, GapAnalyzer
 from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError
 from app.services.llm import get_llm_provider
@@ -29,6 +29,13 @@ MIN_QUESTIONS = 5
 MAX_QUESTIONS = 8
 MAX_PROMPT_SECTION_CHARS = 6000
 RESUME_ADVICE_QUERY = "quantify achievements and impact on a resume bullet"
+# A small model left to itself writes "What is your experience with Kafka?", which invites a list of
+# tools, not a story: naming the openings of behavioural questions keeps it to past experiences.
+BEHAVIOURAL_FORM = (
+    "Each question asks about one real past experience and can be answered with a STAR story: open it "
+    'with "Tell me about a time", "Describe a situation", "Give me an example of" or "Walk me through". '
+    "Never ask for a definition, an opinion, a list of tools or what the job involves."
+)
 
 
 class QuestionSet(BaseModel):
@@ -45,7 +52,8 @@ def distinct_questions(candidates: list[str]) -> list[str]:
         if len(fingerprint) < 10 or fingerprint in seen:
             continue
         seen.add(fingerprint)
-        kept.append(question if question.endswith("?") else f"{question}?")
+        # "Walk me through how you did it." is a prompt already; only a bare clause needs the mark.
+        kept.append(question if question.endswith(("?", ".")) else f"{question}?")
     return kept[:MAX_QUESTIONS]
 
 
@@ -60,7 +68,8 @@ def gaps_section(analysis: GapAnalysis) -> str:
 def build_prompt(resume_text: str, job_description: str, analysis: GapAnalysis) -> str:
     return (
         f"Write between {MIN_QUESTIONS} and {MAX_QUESTIONS} distinct behavioural interview questions "
-        "for this candidate and this job. At least two must probe requirements marked missing or partial.\n\n"
+        f"for this candidate and this job. At least two must probe requirements marked missing or partial. "
+        f"{BEHAVIOURAL_FORM}\n\n"
         f"## Job description\n{job_description[:MAX_PROMPT_SECTION_CHARS]}\n\n"
         f"## Candidate's resume\n{resume_text[:MAX_PROMPT_SECTION_CHARS]}\n\n"
         f"## Gap analysis (match {analysis.match_score:.0f}%)\n{gaps_section(analysis)}\n\n"
@@ -68,20 +77,28 @@ def build_prompt(resume_text: str, job_description: str, analysis: GapAnalysis) 
     )
 
 
-def agent_request(session_id: uuid.UUID, resume_id: uuid.UUID, analysis: GapAnalysis) -> str:
+def agent_request(analysis: GapAnalysis) -> str:
     return (
-        f"session_id: {session_id}\nresume_id: {resume_id}\n\n"
-        "Read the resume (get_resume_text) and the job description (get_job_description_text), then "
-        f"write between {MIN_QUESTIONS} and {MAX_QUESTIONS} distinct behavioural interview questions "
-        "for this candidate, at least two probing these gaps:\n"
-        f"{gaps_section(analysis)}\n\nThen submit_answer with the questions."
+        "The candidate's resume and the job description are read below. Write between "
+        f"{MIN_QUESTIONS} and {MAX_QUESTIONS} distinct behavioural interview questions for this "
+        "candidate, at least two probing these gaps:\n"
+        f"{gaps_section(analysis)}\n\n{BEHAVIOURAL_FORM} Then submit_answer with the questions."
+    )
+
+
+def reading_calls(session_id: uuid.UUID, resume_id: uuid.UUID) -> tuple[PriorToolCall, ...]:
+    """The agent starts with the resume and the job description read: their ids are the application's,
+    and a small model copying a UUID into a call only risks a typo that reads as "(not found)"."""
+    return (
+        PriorToolCall("read-resume", "get_resume_text", {"resume_id": str(resume_id)}),
+        PriorToolCall("read-job-description", "get_job_description_text", {"session_id": str(session_id)}),
     )
 
 
 async def analyze_gaps(
     context: JobContext, tools: AgentTools, resume_text: str, job_description: str
 ) -> GapAnalysis:
-    knowledge = await tools.rag_knowledge_search(RESUME_ADVICE_QUERY, 3)
+    knowledge = await tools.rag_knowledge_search(RESUME_ADVICE_QUERY, ADVICE_PASSAGES)
     analyzer = GapAnalyzer(get_llm_provider(context.settings), get_embedding_service(context.settings))
     return await analyzer.analyze(resume_text, job_description, knowledge)
 
@@ -99,9 +116,10 @@ async def write_questions(
         settings,
         tools,
         system_prompt=QUESTION_WRITER_SYSTEM_PROMPT,
-        request=agent_request(session_id, resume_id, analysis),
+        request=agent_request(analysis),
         response_model=QuestionSet,
-        plan=("get_resume_text", "get_job_description_text"),
+        prior_calls=reading_calls(session_id, resume_id),
+        plan=(),
         max_steps=settings.AGENT_MAX_STEPS,
         timeout_seconds=settings.AGENT_TIMEOUT_SECONDS,
     )

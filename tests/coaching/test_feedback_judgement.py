@@ -1,0 +1,118 @@
+"""How the model's judgement becomes the report's text, and what the agent and the fallback are shown."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from app.services import delivery_metrics
+from app.services.agent import AgentTools, opening_messages
+from app.services.embedding import EmbeddingService
+from app.services.feedback_generation import (
+    FeedbackJudgement,
+    StarComponentJudgement,
+    build_report,
+    component_text,
+    fallback_prompt,
+    measured_delivery_call,
+    quotes_the_answer,
+)
+
+TRANSCRIPT = (
+    "Um, our checkout API was slow at peak. I was the tech lead, and my task was to bring it under "
+    "200 milliseconds. I profiled it, fixed two N+1 queries and added an index. Latency fell by half."
+)
+
+
+def judged(quote: str, points: int = 25) -> StarComponentJudgement:
+    return StarComponentJudgement(quote=quote, assessment="Specific  and\nmeasurable.", points=points)  # type: ignore[arg-type]
+
+
+def test_a_quote_found_in_the_answer_is_shown_with_the_assessment() -> None:
+    # Case, punctuation and spacing aside, the words are the candidate's.
+    text = component_text(judged("my task was to bring it under 200  milliseconds."), TRANSCRIPT)
+    assert text == 'Specific and measurable. You said: "my task was to bring it under 200 milliseconds."'
+
+
+def test_a_quote_the_candidate_never_said_is_dropped() -> None:
+    # What a small model copies from the knowledge base's example answers instead.
+    assert component_text(judged("I started by adding tracing to the request path"), TRANSCRIPT) == (
+        "Specific and measurable."
+    )
+    assert component_text(judged(""), TRANSCRIPT) == "Specific and measurable."
+    assert (
+        component_text(judged("Latency fell"), TRANSCRIPT) == "Specific and measurable."
+    )  # too short to tell
+
+
+def test_the_report_quotes_the_transcript_and_keeps_the_formulas() -> None:
+    judgement = FeedbackJudgement(
+        situation=judged("our checkout API was slow at peak", 25),
+        task=judged("invented words", 15),
+        action=judged("fixed two N+1 queries and added an index", 25),
+        result=judged("", 5),
+        overall_assessment="Good.",
+        recommendations=["One.", "Two.", "Three."],
+    )
+    metrics = delivery_metrics.analyze(TRANSCRIPT, 12.0)
+    report = build_report(judgement, metrics, TRANSCRIPT)
+    assert report.star_analysis.situation.endswith('You said: "our checkout API was slow at peak"')
+    assert "You said" not in report.star_analysis.task
+    assert report.star_quality == 70
+    confidence = delivery_metrics.confidence_score(
+        metrics.filler_word_count, metrics.total_words, metrics.pace_rating
+    )
+    delivery = delivery_metrics.delivery_quality(metrics.pace_rating, metrics.filler_word_count)
+    assert report.overall_score == round(delivery_metrics.overall_score(70, delivery, confidence), 2)
+
+
+def test_the_fallback_reads_short_notes_before_the_answer() -> None:
+    passage = "Lead with the situation. " + "Give numbers. " * 200
+    measured = {"filler_word_count": 1, "words_per_minute": 140.0, "pace_rating": 10.0}
+    prompt = fallback_prompt("Tell me about a time.", TRANSCRIPT, measured, [passage, passage, passage])
+    assert prompt.count("Lead with the situation.") == 2  # two passages, not three
+    assert len(prompt) < 2 * 600 + len(TRANSCRIPT) + 1500
+    assert prompt.index("Coaching notes") < prompt.index(TRANSCRIPT) < prompt.index("STAR component")
+
+
+async def test_the_agent_starts_with_the_delivery_measured(embeddings: EmbeddingService) -> None:
+    tools = AgentTools(
+        session_factory=None, embeddings=embeddings, user_id=uuid.uuid4(), audio_duration_seconds=12.0
+    )  # type: ignore[arg-type]
+    messages = await opening_messages(
+        "Judge it.", [measured_delivery_call(TRANSCRIPT)], tools.as_langchain_tools()
+    )
+    request, call, result = messages
+    assert isinstance(request, HumanMessage)
+    assert isinstance(call, AIMessage)
+    assert call.tool_calls[0]["name"] == "analyze_delivery_metrics"
+    assert call.tool_calls[0]["args"] == {"transcript": TRANSCRIPT}
+    assert isinstance(result, ToolMessage)
+    assert result.tool_call_id == call.tool_calls[0]["id"]
+    measured = delivery_metrics.analyze(TRANSCRIPT, 12.0)
+    assert json.loads(str(result.content)) == {
+        "filler_word_count": measured.filler_word_count,
+        "words_per_minute": round(measured.words_per_minute, 2),
+        "pace_rating": round(measured.pace_rating, 2),
+    }
+    assert tools.calls == ["analyze_delivery_metrics"]
+
+
+def test_a_judgement_that_quotes_nothing_of_the_answer_is_not_about_it() -> None:
+    def judgement(*quotes: str) -> FeedbackJudgement:
+        return FeedbackJudgement(
+            situation=judged(quotes[0]),
+            task=judged(quotes[1]),
+            action=judged(quotes[2]),
+            result=judged(quotes[3]),
+            overall_assessment="Good.",
+            recommendations=["One.", "Two.", "Three."],
+        )
+
+    # A weak answer may leave components unquoted; one that is quoted is enough.
+    assert quotes_the_answer(judgement("", "", "fixed two N+1 queries", ""), TRANSCRIPT)
+    # Four quotes from an example answer in the knowledge base, none from the candidate.
+    example = "I started by adding tracing to the request path"
+    assert not quotes_the_answer(judgement(example, example, example, ""), TRANSCRIPT)

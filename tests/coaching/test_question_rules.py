@@ -1,0 +1,24 @@
+"""How a model's question set is cleaned up before it is stored."""
+
+from __future__ import annotations
+
+from app.services.question_generation import distinct_questions
+
+
+def test_questions_are_trimmed_deduplicated_and_capped() -> None:
+    questions = distinct_questions(
+        [
+            '  "Tell me about a time you led an incident?"',
+            "tell me about a time you LED an incident",  # the same question, differently written
+            "Why?",  # too short to be a question worth asking
+            "Describe a situation where you mentored an engineer",
+            "Walk me through a design review you ran.",
+        ]
+        + [f"Give me an example of a migration you planned, number {n}" for n in range(10)]
+    )
+    assert questions[:3] == [
+        "Tell me about a time you led an incident?",
+        "Describe a situation where you mentored an engineer?",
+        "Walk me through a design review you ran.",
+    ]
+    assert len(questions) == 8
