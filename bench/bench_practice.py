@@ -9,8 +9,9 @@ command's progress lines are timestamped to split its time into phases:
 - transcription: until the transcript is stored (the answer turns `processing`)
 - feedback: until the report is stored and printed
 
-and counts which path wrote each report (the agent, or the constrained fallback after the agent ran
-out of steps or time), from the worker's log. Prints a Markdown table of medians.
+and counts which path wrote each question set and each report (the agent, or the constrained
+fallback after the agent ran out of steps or time), from the worker's log. Prints a Markdown table
+of medians.
 
     python -m bench.bench_practice [--models default small] [--runs 3]
 
@@ -36,7 +37,9 @@ from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 READY = re.compile(r"^API ready at (\S+)")
-WRITTEN_BY = re.compile(r"feedback for recording \S+ written by the (agent|fallback) path")
+WRITTEN_BY = re.compile(
+    r"(feedback for recording|questions for session) \S+ written by the (agent|fallback) path"
+)
 
 
 @dataclass
@@ -105,13 +108,18 @@ def _practice(env: dict[str, str]) -> Timing:
     )
 
 
-def _report_paths(data_dir: Path) -> dict[str, int]:
-    """How many reports each path wrote, from the worker's log (restarted workers append to it)."""
-    counts = {"agent": 0, "fallback": 0}
+def _paths_taken(data_dir: Path) -> dict[str, dict[str, int]]:
+    """How many question sets and reports each path wrote, from the worker's log (restarted workers
+    append to it)."""
+    counts = {kind: {"agent": 0, "fallback": 0} for kind in ("questions", "feedback")}
     log = data_dir / "logs" / "worker.log"
     for found in WRITTEN_BY.finditer(log.read_text(errors="replace")):
-        counts[found.group(1)] += 1
+        counts[found.group(1).split()[0]][found.group(2)] += 1
     return counts
+
+
+def _share(counts: dict[str, int]) -> str:
+    return f"{counts['agent']} of {sum(counts.values())}"
 
 
 def main() -> None:
@@ -120,7 +128,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     results: dict[str, list[Timing]] = {}
-    paths: dict[str, dict[str, int]] = {}
+    paths: dict[str, dict[str, dict[str, int]]] = {}
     for model in args.models:
         root = Path(tempfile.mkdtemp(prefix="ascend-bench-"))
         env = {**os.environ, "ASCEND_DATA_DIR": str(root / "data"), "ASCEND_LLM_MODEL": model}
@@ -131,7 +139,7 @@ def main() -> None:
                 timing = _practice(env)
                 print(f"{model} run {number + 1}: {timing.total:.1f}s", file=sys.stderr)
                 results[model].append(timing)
-            paths[model] = _report_paths(root / "data")
+            paths[model] = _paths_taken(root / "data")
         finally:
             serve.send_signal(signal.SIGTERM)
             serve.wait(timeout=120)
@@ -139,9 +147,9 @@ def main() -> None:
     print(f"\n### `ascend practice` end to end, 60 s answer ({os.cpu_count()} cores, medians, seconds)\n")
     print(
         "| language model | runs | preparation (gap analysis + questions) | transcription | feedback report "
-        "| **total** | overall score | reports by the agent |"
+        "| **total** | overall score | question sets by the agent | reports by the agent |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for model, timings in results.items():
 
         def median(name: str, chosen: list[Timing] = timings) -> float:
@@ -150,7 +158,7 @@ def main() -> None:
         print(
             f"| {model} | {len(timings)} | {median('preparation'):.0f} | {median('transcription'):.0f} "
             f"| {median('feedback'):.0f} | **{median('total'):.0f}** | {median('overall_score'):.0f} "
-            f"| {paths[model]['agent']} of {sum(paths[model].values())} |"
+            f"| {_share(paths[model]['questions'])} | {_share(paths[model]['feedback'])} |"
         )
 
 

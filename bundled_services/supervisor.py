@@ -80,6 +80,12 @@ BROKER_WAIT_SECONDS = 20.0
 RESTART_WINDOW_SECONDS = 300.0
 _PORT_ATTEMPTS = 3
 LOCAL_LLM_REQUEST_TIMEOUT_SECONDS = 1800
+# The agent's time budget on the bundled model. Measured on 2 cores, the default model's agent
+# needs 60-90 s for a question set or a report; llama.cpp's server cannot cancel a request, so an
+# agent stopped short still holds the model until its request ends, and the fallback then starts
+# from zero: a budget the agent cannot meet costs its time and the fallback's. The step limit
+# still ends an agent that loops.
+LOCAL_AGENT_TIMEOUT_SECONDS = 300
 
 # Embedded mode runs offline: libraries that would phone home (model hubs, tracing) are told not to,
 # whatever the user's own environment says.
@@ -299,6 +305,8 @@ class EmbeddedStack:
                 # on: a timeout and retry only queue a second copy of the work behind the first. So
                 # wait for it as long as a slow laptop needs (a crash still fails the request at once).
                 env["LLM_REQUEST_TIMEOUT_SECONDS"] = str(LOCAL_LLM_REQUEST_TIMEOUT_SECONDS)
+            if "AGENT_TIMEOUT_SECONDS" not in os.environ:
+                env["AGENT_TIMEOUT_SECONDS"] = str(LOCAL_AGENT_TIMEOUT_SECONDS)
         return env
 
     def _await_ai_services(self) -> None:
