@@ -79,8 +79,11 @@ def test_the_fallback_reads_short_notes_before_the_answer() -> None:
 
 async def test_the_agent_starts_with_the_delivery_measured(embeddings: EmbeddingService) -> None:
     tools = AgentTools(
-        session_factory=None, embeddings=embeddings, user_id=uuid.uuid4(), audio_duration_seconds=12.0
-    )  # type: ignore[arg-type]
+        session_factory=None,  # type: ignore[arg-type]  # the metrics read no database
+        embeddings=embeddings,
+        user_id=uuid.uuid4(),
+        audio_duration_seconds=12.0,
+    )
     messages = await opening_messages(
         "Judge it.", [measured_delivery_call(TRANSCRIPT)], tools.as_langchain_tools()
     )
