@@ -25,6 +25,7 @@ from app.services.job_errors import PermanentJobError
 from app.services.knowledge_base import excerpt
 from app.services.llm import get_llm_provider, without_control_characters
 from app.services.prompts import COACH_SYSTEM_PROMPT
+from app.services.quotes import verified_quote
 from app.services.session_progress import complete_session_if_done
 
 logger = logging.getLogger(__name__)
@@ -72,17 +73,6 @@ JUDGEMENT_INSTRUCTIONS = (
 KNOWLEDGE_PASSAGES = 2
 KNOWLEDGE_EXCERPT_CHARS = 500
 METRICS_CALL_ID = "measured-delivery"
-
-
-def _normalised(text: str) -> str:
-    return " ".join("".join(ch.lower() if ch.isalnum() else " " for ch in text).split())
-
-
-def verified_quote(quote: str, transcript: str) -> str | None:
-    """The quote, when it really is the candidate's words (case, punctuation and spacing aside)."""
-    cleaned = " ".join(quote.split()).strip(" \"'")
-    normalised = _normalised(cleaned)
-    return cleaned if len(normalised.split()) >= 3 and normalised in _normalised(transcript) else None
 
 
 def component_text(judgement: StarComponentJudgement, transcript: str) -> str:

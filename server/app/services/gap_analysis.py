@@ -19,6 +19,7 @@ from app.schemas.gap_analysis import GapAnalysis, RequirementAssessment, Require
 from app.services.embedding import EmbeddingService
 from app.services.knowledge_base import excerpt
 from app.services.llm import LLMOutputError, LLMProvider
+from app.services.quotes import verified_quote
 
 logger = logging.getLogger(__name__)
 
@@ -176,10 +177,6 @@ def grounded(requirement: str, job_description: str) -> bool:
         return False
     lowered = job_description.lower()
     return sum(term.lower() in lowered for term in terms) / len(terms) >= 0.6
-
-
-def _normalise(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9+#]+", text.lower()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,19 +344,11 @@ class GapAnalyzer:
         except LLMOutputError:
             logger.warning("gap analysis: the model's judgements were unusable; using similarity alone")
             return {}
-        normalised_resume = _normalise(resume_text)
         view: dict[int, tuple[RequirementStatus, str | None]] = {}
         for judgement in answer.judgements:
             if 0 <= judgement.index < len(requirements):
-                quote = _normalise(judgement.evidence)
-                # Only a quote that is really in the resume is kept as evidence (and not a placeholder
-                # such as "..." copied from the answer template).
-                kept = (
-                    judgement.evidence.strip()
-                    if len(quote.split()) >= 3 and quote in normalised_resume
-                    else None
-                )
-                view[judgement.index] = (judgement.status, kept)
+                # Only a quote that is really in the resume is kept as evidence.
+                view[judgement.index] = (judgement.status, verified_quote(judgement.evidence, resume_text))
         return view
 
     async def _suggestions(self, assessments: list[RequirementAssessment], knowledge: list[str]) -> list[str]:
