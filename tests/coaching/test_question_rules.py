@@ -10,7 +10,8 @@ def test_questions_are_trimmed_deduplicated_and_capped() -> None:
         [
             '  "Tell me about a time you led an incident?"',
             "tell me about a time you LED an incident",  # the same question, differently written
-            "Why?",  # too short to be a question worth asking
+            "Why?",  # fragments, not questions: a 0.5B model answered with the openings it was shown
+            "Tell me about a time",
             "Describe a situation where you mentored an engineer",
             "Walk me through a design review you ran.",
         ]

@@ -27,14 +27,16 @@ logger = logging.getLogger(__name__)
 
 MIN_QUESTIONS = 5
 MAX_QUESTIONS = 8
+MIN_QUESTION_WORDS = 6
 MAX_PROMPT_SECTION_CHARS = 6000
 RESUME_ADVICE_QUERY = "quantify achievements and impact on a resume bullet"
 # A small model left to itself writes "What is your experience with Kafka?", which invites a list of
-# tools, not a story: naming the openings of behavioural questions keeps it to past experiences.
+# tools, not a story. Naming the openings instead ("Tell me about a time") made the 0.5B model answer
+# with the bare openings themselves, so the form is described, not quoted.
 BEHAVIOURAL_FORM = (
-    "Each question asks about one real past experience and can be answered with a STAR story: open it "
-    'with "Tell me about a time", "Describe a situation", "Give me an example of" or "Walk me through". '
-    "Never ask for a definition, an opinion, a list of tools or what the job involves."
+    "Each question asks the candidate to tell the story of one real past experience, tied to a "
+    "requirement of this job, that they can answer with a STAR story (situation, task, action, "
+    "result). Never ask for a definition, an opinion, a list of tools or what the job involves."
 )
 
 
@@ -43,13 +45,14 @@ class QuestionSet(BaseModel):
 
 
 def distinct_questions(candidates: list[str]) -> list[str]:
-    """Trimmed, de-duplicated (ignoring case and punctuation) questions, at most eight."""
+    """Trimmed, de-duplicated (ignoring case and punctuation) questions, at most eight; a fragment
+    ("Tell me about a time", "Why?") is no question."""
     seen: set[str] = set()
     kept: list[str] = []
     for candidate in candidates:
         question = " ".join(candidate.split()).strip(" -*\"'")
         fingerprint = "".join(ch for ch in question.lower() if ch.isalnum())
-        if len(fingerprint) < 10 or fingerprint in seen:
+        if len(question.split()) < MIN_QUESTION_WORDS or fingerprint in seen:
             continue
         seen.add(fingerprint)
         # "Walk me through how you did it." is a prompt already; only a bare clause needs the mark.
@@ -123,20 +126,22 @@ async def write_questions(
         max_steps=settings.AGENT_MAX_STEPS,
         timeout_seconds=settings.AGENT_TIMEOUT_SECONDS,
     )
-    if answer is not None:
-        questions = distinct_questions(answer.questions)
-        if len(questions) >= MIN_QUESTIONS:
-            logger.info("questions for session %s written by the agent path", session_id)
-            return questions
+    # Every attempt's distinct questions are pooled: a small model often repeats one question within
+    # a set, and three sets of three different questions still make an interview.
+    pooled = distinct_questions(answer.questions) if answer is not None else []
+    if len(pooled) >= MIN_QUESTIONS:
+        logger.info("questions for session %s written by the agent path", session_id)
+        return pooled
     provider = get_llm_provider(settings)
     for _attempt in range(2):
         fallback = await provider.generate_structured_response(
             prompt, QuestionSet, system_prompt=QUESTION_WRITER_SYSTEM_PROMPT, temperature=0.4
         )
-        questions = distinct_questions(fallback.questions)
-        if len(questions) >= MIN_QUESTIONS:
+        pooled = distinct_questions(pooled + fallback.questions)
+        if len(pooled) >= MIN_QUESTIONS:
             logger.info("questions for session %s written by the fallback path", session_id)
-            return questions
+            return pooled
+        logger.info("session %s: %d distinct questions so far: %s", session_id, len(pooled), pooled)
     raise PermanentJobError("The model could not write enough distinct questions; try again")
 
 
