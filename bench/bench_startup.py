@@ -61,7 +61,7 @@ def _service(process: psutil.Process) -> str:
         return "database"
     command = " ".join(process.cmdline())
     for marker, label in (
-        ("llama_cpp.server", "language model"),
+        ("llm_service", "language model"),
         ("whisper_service", "speech recognition"),
         ("nanio", "file store"),
         ("celery", "worker"),

@@ -1,4 +1,5 @@
-"""llama.cpp's OpenAI-compatible server (`python -m llama_cpp.server`) on loopback."""
+"""llama.cpp's OpenAI-compatible server (`python -m bundled_services.llm_service`, llama-cpp-python's
+server with grammar-checked sampling) on loopback."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def llm_server_process(
     model_path: Path, log_path: Path, *, port: int, model_alias: str, threads: int | None = None
 ) -> ManagedProcess:
     argv = [
-        *module_command("llama_cpp.server"),
+        *module_command("bundled_services.llm_service"),
         "--model", str(model_path),
         "--model_alias", model_alias,
         "--host", LOOPBACK,
