@@ -68,6 +68,16 @@ async def test_structured_response_uses_a_strict_json_schema(fast_retries: Retry
     assert response_format["json_schema"]["strict"] is True
 
 
+async def test_control_characters_in_a_structured_answer_are_dropped(fast_retries: RetryPolicy) -> None:
+    # Valid JSON, and a strict schema allows it, but PostgreSQL refuses NUL in text and JSONB.
+    with ScriptedServer([chat_completion('{"verdict": "so\\u0000lid\\u0007", "score": 7.5}')]) as server:
+        result = await _provider(server.url, fast_retries).generate_structured_response(
+            "Judge this.", Verdict
+        )
+
+    assert result == Verdict(verdict="solid", score=7.5)
+
+
 async def test_structured_answer_that_fails_validation_is_asked_again(fast_retries: RetryPolicy) -> None:
     script = [
         chat_completion('{"verdict": "great", "score": 42}'),

@@ -23,6 +23,7 @@ from app.services.llm._structured import (
     build_messages,
     describe_validation_error,
     generate_validated,
+    without_control_characters,
 )
 from app.services.llm.base import LLMProvider, ModelT
 from app.services.llm.errors import LLMConfigurationError, LLMOutputError, LLMRequestError
@@ -152,7 +153,12 @@ class OpenAIProvider(LLMProvider):
                     raise InvalidOutputError(f"the model refused: {message.refusal}", None)
                 if message.parsed is None:
                     raise InvalidOutputError("the answer was empty", message.content)
-                return message.parsed
+                # The same clean-up as the local provider's: a cloud model's strings may hold NUL too.
+                cleaned = without_control_characters(message.parsed.model_dump(mode="json"))
+                try:
+                    return response_model.model_validate(cleaned)
+                except ValidationError as error:
+                    raise InvalidOutputError(describe_validation_error(error), message.content) from error
 
             return await generate_validated(
                 attempt, build_messages(prompt, system_prompt), service=self._service
