@@ -68,8 +68,8 @@ JUDGEMENT_INSTRUCTIONS = (
     "application computes every score from your points and the measured delivery, so give "
     "judgements, not scores."
 )
-# Coaching notes are cut to whole sentences: whole 512-token chunks cost a laptop a minute to read,
-# and a small model copies their example answers into its judgement.
+# Coaching notes are cut to whole sentences: three whole 512-token chunks are some 1,500 prompt tokens
+# (about 20 s on 2 cores), and a small model copies their example answers into its judgement.
 KNOWLEDGE_PASSAGES = 2
 KNOWLEDGE_EXCERPT_CHARS = 500
 METRICS_CALL_ID = "measured-delivery"
