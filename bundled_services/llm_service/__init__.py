@@ -1,5 +1,6 @@
-"""llama.cpp's OpenAI-compatible server (llama-cpp-python's) with grammar-checked sampling.
+"""llama.cpp's OpenAI-compatible server (llama-cpp-python's), made faster for the embedded stack.
 
 `python -m bundled_services.llm_service` takes the same arguments as `python -m llama_cpp.server`;
-the only difference is how a grammar-constrained answer is sampled (see `sampling`).
+what differs is how a grammar-constrained answer is sampled (`sampling`) and that the model's memory
+of each prompt's opening turn is kept between requests (`opening_turns`).
 """

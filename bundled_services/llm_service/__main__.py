@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import llama_cpp
 import llama_cpp.server.__main__ as llama_server
 
-from bundled_services.llm_service.sampling import GrammarCheckedLlama
+from bundled_services.llm_service.model import ServedLlama
 
 
 def main() -> None:
+    # What the opening-turn cache does goes to the server's log, next to llama.cpp's own timings.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    service_logger = logging.getLogger("bundled_services.llm_service")
+    service_logger.addHandler(handler)
+    service_logger.setLevel(logging.INFO)
     # The server builds its model as `llama_cpp.Llama(**settings)` with no hook for a subclass; the
-    # subclass only changes how a grammar-constrained token is drawn (see `sampling`).
-    llama_cpp.Llama = GrammarCheckedLlama  # type: ignore[misc]
+    # subclass changes how a grammar-constrained token is drawn and keeps opening turns (see `model`).
+    llama_cpp.Llama = ServedLlama  # type: ignore[misc]
     llama_server.main()  # type: ignore[no-untyped-call]
 
 

@@ -1,0 +1,40 @@
+"""The embedded server's model: llama-cpp-python's `Llama` with grammar-checked sampling (`sampling`)
+and the memory of prompts' opening turns kept between requests (`opening_turns`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator, Mapping, Sequence
+from typing import Any
+
+from bundled_services.llm_service.opening_turns import DEFAULT_BUDGET_BYTES, OpeningTurnCache
+from bundled_services.llm_service.sampling import GrammarCheckedLlama
+
+# The server's options are llama_cpp.server's own, so the cache's budget comes from the environment
+# (0 turns it off; the benchmarks compare both ways).
+BUDGET_VARIABLE = "ASCEND_LLM_OPENING_CACHE_MB"
+
+
+def opening_cache_budget(environ: Mapping[str, str]) -> int:
+    value = environ.get(BUDGET_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_BUDGET_BYTES
+    try:
+        megabytes = float(value)
+    except ValueError:
+        raise ValueError(f"{BUDGET_VARIABLE} must be a number of megabytes, not {value!r}") from None
+    if megabytes < 0:
+        raise ValueError(f"{BUDGET_VARIABLE} must not be negative")
+    return int(megabytes * 1024 * 1024)
+
+
+class ServedLlama(GrammarCheckedLlama):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.opening_turns = OpeningTurnCache(opening_cache_budget(os.environ))
+
+    def generate(self, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Generator[int, Any, None]:
+        tokens = list(tokens)
+        if kwargs.get("reset", True):
+            self.opening_turns.prepare(self, tokens)
+        yield from super().generate(tokens, *args, **kwargs)
