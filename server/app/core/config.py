@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # AI LAYER (added): the ReAct agent's budget before a report falls back to one constrained generation.
     AGENT_MAX_STEPS: int = Field(default=10, ge=2)
     AGENT_TIMEOUT_SECONDS: float = Field(default=60.0, gt=0)
+    # (added) When the worker starts, load the embedding model and have a local language model read the
+    # opening turn of every kind of request the jobs make (see app.services.warm_up). `ascend serve`
+    # turns it on: its model server keeps those turns and the laptop's first practice is the one felt.
+    WORKER_WARM_UP: bool = False
 
     @field_validator("NEXTAUTH_SECRET")
     @classmethod

@@ -19,7 +19,7 @@ import openai
 from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.exceptions import OutputParserException
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_openai import ChatOpenAI
 from langgraph.errors import GraphRecursionError
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 NOT_FOUND = "(not found)"
 # Room for a full judgement; without a cap a small model that rambles holds the CPU for minutes.
 MAX_COMPLETION_TOKENS = 900
+WARM_UP_REQUEST = "Ready?"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -136,7 +137,9 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-def chat_model(settings: Settings, *, temperature: float) -> ChatOpenAI:
+def chat_model(
+    settings: Settings, *, temperature: float, max_tokens: int = MAX_COMPLETION_TOKENS
+) -> ChatOpenAI:
     """The agent's chat model: the configured provider through its OpenAI-compatible API."""
     if settings.LLM_PROVIDER == "openai":
         api_key = settings.OPENAI_API_KEY or SecretStr("")
@@ -145,7 +148,7 @@ def chat_model(settings: Settings, *, temperature: float) -> ChatOpenAI:
             openai_api_key=api_key,
             temperature=temperature,
             request_timeout=settings.LLM_REQUEST_TIMEOUT_SECONDS,
-            max_tokens=MAX_COMPLETION_TOKENS,
+            max_tokens=max_tokens,
             max_retries=2,
         )
     return ChatOpenAI(
@@ -155,7 +158,11 @@ def chat_model(settings: Settings, *, temperature: float) -> ChatOpenAI:
         openai_api_key=SecretStr("local"),
         temperature=temperature,
         request_timeout=settings.LLM_REQUEST_TIMEOUT_SECONDS,
-        max_tokens=MAX_COMPLETION_TOKENS,
+        max_tokens=max_tokens,
+        # The client sends the cap as `max_completion_tokens`, which llama.cpp's and Ollama's
+        # OpenAI-compatible servers ignore: without `max_tokens` too, nothing would stop a model
+        # that rambles until its context is full.
+        extra_body={"max_tokens": max_tokens},
         max_retries=2,
     )
 
@@ -173,6 +180,7 @@ AGENT_FAILURES: tuple[type[Exception], ...] = (
     KeyError,
 )
 SUBMIT_TOOL = "submit_answer"
+AGENT_TEMPERATURE = 0.2
 
 
 class ForcedToolSequence(AgentMiddleware):
@@ -281,7 +289,7 @@ async def run_structured_agent(
     it submits."""
     agent_tools = tools.as_langchain_tools()
     agent: Any = create_agent(
-        model=chat_model(settings, temperature=0.2),
+        model=chat_model(settings, temperature=AGENT_TEMPERATURE),
         tools=[*agent_tools, submit_tool(response_model)],
         system_prompt=system_prompt,
         middleware=[ForcedToolSequence(plan, closing_note)],
@@ -302,3 +310,16 @@ async def run_structured_agent(
             except ValidationError:
                 return None
     return None
+
+
+async def read_agent_opening(
+    settings: Settings, tools: AgentTools, *, system_prompt: str, response_model: type[BaseModel]
+) -> None:
+    """Have the model read the system turn `run_structured_agent` opens with (its system prompt and
+    every tool's schema), answering one token: a server that keeps what it read of opening turns
+    (the embedded stack's) then starts the agent's first call past them."""
+    model = chat_model(settings, temperature=AGENT_TEMPERATURE, max_tokens=1).bind_tools(
+        [*tools.as_langchain_tools(), submit_tool(response_model)],
+        tool_choice={"type": "function", "function": {"name": SUBMIT_TOOL}},
+    )
+    await model.ainvoke([SystemMessage(system_prompt), HumanMessage(WARM_UP_REQUEST)])

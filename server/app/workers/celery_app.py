@@ -11,6 +11,7 @@ celery_app = Celery(
         "app.workers.feedback",
         "app.workers.session",
         "app.workers.gap_analysis",
+        "app.workers.warm_up",
     ],
 )
 celery_app.config_from_object("app.workers.celery_config")

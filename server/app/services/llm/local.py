@@ -36,6 +36,15 @@ if TYPE_CHECKING:
 # interface gives structured calls no max_tokens of their own.
 DEFAULT_STRUCTURED_MAX_TOKENS = 1200
 _ERROR_BODY_CHARS = 300
+# What a warm-up request asks after the system turn it exists for.
+WARM_UP_PROMPT = "Ready?"
+
+
+def structured_system_prompt(response_model: type[BaseModel], system_prompt: str | None) -> str:
+    # The grammar constrains the tokens but the model never sees it, so the schema also goes into
+    # the prompt; servers that ignore `schema` (Ollama) still get JSON mode and guidance.
+    instruction = schema_instruction(response_model)
+    return f"{system_prompt}\n\n{instruction}" if system_prompt else instruction
 
 
 class _Message(BaseModel):
@@ -101,10 +110,7 @@ class LocalLLMProvider(LLMProvider):
         system_prompt: str | None = None,
         temperature: float = 0.7,
     ) -> ModelT:
-        # The grammar constrains the tokens but the model never sees it, so the schema also goes
-        # into the prompt; servers that ignore `schema` (Ollama) still get JSON mode and guidance.
-        instruction = schema_instruction(response_model)
-        system = f"{system_prompt}\n\n{instruction}" if system_prompt else instruction
+        system = structured_system_prompt(response_model, system_prompt)
         # llama.cpp turns `schema` into a grammar; its "json_schema" type answers HTTP 500.
         response_format = {"type": "json_object", "schema": response_model.model_json_schema()}
 
@@ -123,6 +129,16 @@ class LocalLLMProvider(LLMProvider):
             return validate_output(response_model, choice.message.content)
 
         return await generate_validated(attempt, build_messages(prompt, system), service=self._service)
+
+    async def read_opening(self, response_model: type[BaseModel], system_prompt: str | None = None) -> None:
+        """Have the server read the system turn `generate_structured_response` opens with, answering
+        one token: a server that keeps what it read of opening turns (the embedded stack's) then reads
+        only the user's part of such a request (see `app.services.warm_up`)."""
+        await self._complete(
+            build_messages(WARM_UP_PROMPT, structured_system_prompt(response_model, system_prompt)),
+            temperature=0.0,
+            max_tokens=1,
+        )
 
     async def _complete(
         self,

@@ -1,0 +1,191 @@
+"""The language model warm-up opens exactly the requests the jobs make.
+
+A warm-up request is worth something only if its system turn, the system message and the tools'
+schemas the model server keeps, is token for token the one a job's request opens with. The jobs'
+real code runs here against a scripted OpenAI-compatible server that records every request: the gap
+analysis, the question agent and its fallback, the report agent and its fallback.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.core.config import Settings
+from app.schemas.gap_analysis import GapAnalysis
+from app.services.agent import MAX_COMPLETION_TOKENS, AgentTools
+from app.services.embedding import EmbeddingService, get_embedding_service
+from app.services.feedback_generation import judge_answer
+from app.services.gap_analysis import GapAnalyzer
+from app.services.job_context import JobContext
+from app.services.jobs import JobDispatcher
+from app.services.llm import LocalLLMProvider
+from app.services.question_generation import build_prompt, write_questions
+from app.services.storage import ObjectStorage
+from app.services.warm_up import OPENINGS, warm_up
+from app.workers.celery_app import celery_app
+from bundled_services.provisioning import embedding_model
+from tests.ai.scripted_server import Reply, ScriptedServer, chat_completion
+from tests.files import JOB_DESCRIPTION
+
+RESUME = (
+    "Jane Doe\nSenior engineer. Led the move of payments to Kafka, cutting settlement from 2 days to 4 hours."
+)
+TRANSCRIPT = "I was the tech lead and I rewrote the slow queries, so latency dropped to 180 milliseconds."
+QUESTIONS = [f"Tell me about a time you handled difficult situation number {n} at work." for n in range(5)]
+STAR = {"quote": "", "assessment": "Not covered.", "points": 0}
+JUDGEMENT = {
+    **{part: STAR for part in ("situation", "task", "action", "result")},
+    "overall_assessment": "Too short.",
+    "recommendations": ["Add the situation.", "Name your task.", "Give the result."],
+}
+
+
+def submitted(arguments: dict[str, Any]) -> Reply:
+    """The agent's model calling submit_answer."""
+    call = {
+        "id": "call-1",
+        "type": "function",
+        "function": {"name": "submit_answer", "arguments": json.dumps(arguments)},
+    }
+    return Reply(
+        body={
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "test-model",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+                    "finish_reason": "tool_calls",
+                }
+            ],
+        }
+    )
+
+
+def opening(body: dict[str, Any]) -> tuple[str, str]:
+    """What a keeping server reuses of a request: its system turn, and the tools rendered into it."""
+    messages = body["messages"]
+    assert messages[0]["role"] == "system"
+    return messages[0]["content"], json.dumps(body.get("tools"), sort_keys=True)
+
+
+async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
+    settings: Settings,
+    engine: AsyncEngine,
+    committing_factory: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+    embeddings: EmbeddingService,
+) -> None:
+    warm_up_replies = [chat_completion("x")] * len(OPENINGS)
+    job_replies = [
+        # the gap analysis: requirements, judgements, suggestions
+        chat_completion(json.dumps({"requirements": ["Go", "Kafka", "incident leadership"]})),
+        chat_completion(json.dumps({"judgements": [{"index": 1, "status": "met", "evidence": ""}]})),
+        chat_completion(
+            json.dumps({"suggestions": ["Quantify the Kafka migration with its settlement time."]})
+        ),
+        # the question agent submits too few distinct questions, so its fallback writes them
+        submitted({"questions": [*QUESTIONS[:2], *QUESTIONS[:2], QUESTIONS[0]]}),
+        chat_completion(json.dumps({"questions": QUESTIONS})),
+        # the report agent's judgement quotes nothing of the answer, so its fallback writes one
+        submitted(JUDGEMENT),
+        chat_completion(json.dumps(JUDGEMENT)),
+    ]
+    with ScriptedServer([*warm_up_replies, *job_replies]) as server:
+        scripted = settings.model_copy(
+            update={
+                "LOCAL_LLM_API_BASE": f"{server.url}/v1",
+                "LOCAL_LLM_MODEL_NAME": "test-model",
+                "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
+            }
+        )
+        turns: list[int] = []
+
+        @contextmanager
+        def between_jobs() -> Iterator[None]:
+            # Each step of the warm-up holds off jobs while it runs: the request it sends, if any.
+            before = len(server.requests)
+            yield
+            turns.append(len(server.requests) - before)
+
+        assert await warm_up(scripted, between_jobs=between_jobs) == len(OPENINGS)
+        # The embedding model's load, then one request per opening.
+        assert turns == [0] + [1] * len(OPENINGS)
+        warm_ups = [request.body for request in server.requests]
+
+        context = JobContext(
+            settings=scripted,
+            engine=engine,
+            session_factory=committing_factory,
+            storage=storage,
+            jobs=JobDispatcher(celery_app),
+        )
+        tools = AgentTools(session_factory=committing_factory, embeddings=embeddings, user_id=uuid.uuid4())
+        analysis: GapAnalysis = await GapAnalyzer(
+            LocalLLMProvider.from_settings(scripted), embeddings
+        ).analyze(RESUME, JOB_DESCRIPTION, knowledge=[])
+        session_id, resume_id = uuid.uuid4(), uuid.uuid4()
+        questions = await write_questions(
+            context, tools, session_id, resume_id, build_prompt(RESUME, JOB_DESCRIPTION, analysis), analysis
+        )
+        _, path = await judge_answer(
+            context,
+            tools,
+            "Tell me about a time you made a system faster.",
+            TRANSCRIPT,
+            uuid.uuid4(),
+            session_id,
+        )
+        jobs = [request.body for request in server.requests[len(warm_ups) :]]
+
+    assert questions == QUESTIONS
+    assert path == "fallback"
+    assert len(jobs) == len(job_replies)
+    # Each warm-up answers one token; the agents' own calls are capped too, in the field a llama.cpp
+    # server reads (it ignores `max_completion_tokens`).
+    assert [body["max_tokens"] for body in warm_ups] == [1] * len(OPENINGS)
+    agent_calls = [body for body in jobs if "tools" in body]
+    assert len(agent_calls) == 2
+    assert all(body["max_tokens"] == MAX_COMPLETION_TOKENS for body in agent_calls)
+    # Every kind of request a practice makes was warmed, and the warm-up sends nothing else.
+    assert {opening(body) for body in jobs} == {opening(body) for body in warm_ups}
+    assert len({opening(body) for body in warm_ups}) == len(OPENINGS)
+
+
+async def test_a_cloud_provider_gets_no_warm_up_but_the_embedding_model_loads(settings: Settings) -> None:
+    folder = str(embedding_model.provision())
+    with ScriptedServer([chat_completion("x")]) as server:
+        cloud = settings.model_copy(
+            update={
+                "LLM_PROVIDER": "openai",
+                "LOCAL_LLM_API_BASE": f"{server.url}/v1",
+                "EMBEDDING_MODEL_NAME": folder,
+            }
+        )
+        assert await warm_up(cloud) == 0
+        assert server.requests == []
+    assert get_embedding_service(cloud).loaded
+
+
+async def test_a_model_server_that_never_answers_is_not_waited_for_forever(
+    settings: Settings, monkeypatch: Any
+) -> None:
+    import app.services.warm_up as warm_up_module
+
+    monkeypatch.setattr(warm_up_module, "SERVER_WAIT_SECONDS", 1.5)
+    # Nothing listens on the discard port.
+    silent = settings.model_copy(
+        update={
+            "LOCAL_LLM_API_BASE": "http://127.0.0.1:9/v1",
+            "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
+        }
+    )
+    assert await warm_up(silent) == 0
