@@ -72,6 +72,9 @@ JUDGEMENT_INSTRUCTIONS = (
 # (about 20 s on 2 cores), and a small model copies their example answers into its judgement.
 KNOWLEDGE_PASSAGES = 2
 KNOWLEDGE_EXCERPT_CHARS = 500
+# The agent reads whole chunks, as its tool returns them: each is 512 tokens, some 8 s of reading on
+# 2 cores before the judgement, and the best one carries advice enough for three recommendations.
+AGENT_KNOWLEDGE_PASSAGES = 1
 METRICS_CALL_ID = "measured-delivery"
 
 
@@ -116,8 +119,9 @@ def agent_request(question: str, transcript: str, recording_id: uuid.UUID, sessi
         f"Interview question: {question}\n"
         f"recording_id: {recording_id}\nsession_id: {session_id}\n\n"
         f'Candidate\'s transcribed answer:\n"""\n{transcript}\n"""\n\n'
-        f"The delivery is measured below. Call rag_knowledge_search (top_k {KNOWLEDGE_PASSAGES}) for the "
-        "coaching advice that applies to this answer's weakest part, then submit_answer with your "
+        "The delivery is measured below. Call rag_knowledge_search "
+        f"(top_k {AGENT_KNOWLEDGE_PASSAGES}) for the coaching advice that applies to this answer's "
+        "weakest part, then submit_answer with your "
         f"judgement. {JUDGEMENT_INSTRUCTIONS}"
     )
 
