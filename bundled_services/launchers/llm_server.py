@@ -11,7 +11,11 @@ from bundled_services.python_command import module_command
 
 # Loading a 1 GB GGUF from a cold disk cache takes a while on a laptop.
 START_TIMEOUT_SECONDS = 180.0
-CONTEXT_TOKENS = 4096
+# The report agent's last call holds its system turn and tools (1,200 tokens), the answer three times,
+# the knowledge-base chunks it asked for (512 tokens each) and then its judgement (300-470 tokens):
+# with three chunks that passes 4,096, and an answer cut off by a full context is no answer. The
+# attention cache for 8,192 tokens is some 230 MB with the 1.5B model.
+CONTEXT_TOKENS = 8192
 
 
 @dataclass(slots=True)

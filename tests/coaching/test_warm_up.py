@@ -8,16 +8,18 @@ analysis, the question agent and its fallback, the report agent and its fallback
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.schemas.gap_analysis import GapAnalysis
+from app.services import warm_up as warm_up_module
 from app.services.agent import MAX_COMPLETION_TOKENS, AgentTools
 from app.services.embedding import EmbeddingService, get_embedding_service
 from app.services.feedback_generation import judge_answer
@@ -27,7 +29,7 @@ from app.services.jobs import JobDispatcher
 from app.services.llm import LocalLLMProvider
 from app.services.question_generation import build_prompt, write_questions
 from app.services.storage import ObjectStorage
-from app.services.warm_up import OPENINGS, warm_up
+from app.services.warm_up import OPENINGS, Step, warm_up
 from app.workers.celery_app import celery_app
 from bundled_services.provisioning import embedding_model
 from tests.ai.scripted_server import Reply, ScriptedServer, chat_completion
@@ -70,6 +72,29 @@ def submitted(arguments: dict[str, Any]) -> Reply:
     )
 
 
+def job_context(
+    settings: Settings, engine: AsyncEngine, factory: async_sessionmaker[AsyncSession], storage: ObjectStorage
+) -> JobContext:
+    return JobContext(
+        settings=settings,
+        engine=engine,
+        session_factory=factory,
+        storage=storage,
+        jobs=JobDispatcher(celery_app),
+    )
+
+
+async def warm_up_beside_jobs(context: JobContext, on_step: Callable[[], None] = lambda: None) -> int:
+    """As in the worker: the warm-up in a thread of its own, its steps on the loop the jobs run on."""
+    jobs_loop = asyncio.get_running_loop()
+
+    def run(step: Step) -> None:
+        asyncio.run_coroutine_threadsafe(step(context), jobs_loop).result()
+        on_step()
+
+    return await asyncio.to_thread(warm_up, context.settings, run)
+
+
 def opening(body: dict[str, Any]) -> tuple[str, str]:
     """What a keeping server reuses of a request: its system turn, and the tools rendered into it."""
     messages = body["messages"]
@@ -107,27 +132,20 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
                 "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
             }
         )
-        turns: list[int] = []
+        context = job_context(scripted, engine, committing_factory, storage)
+        requests_per_step: list[int] = []
+        counted = 0
 
-        @contextmanager
-        def between_jobs() -> Iterator[None]:
-            # Each step of the warm-up holds off jobs while it runs: the request it sends, if any.
-            before = len(server.requests)
-            yield
-            turns.append(len(server.requests) - before)
+        def count_requests() -> None:
+            nonlocal counted
+            requests_per_step.append(len(server.requests) - counted)
+            counted = len(server.requests)
 
-        assert await warm_up(scripted, between_jobs=between_jobs) == len(OPENINGS)
+        assert await warm_up_beside_jobs(context, count_requests) == len(OPENINGS)
         # The embedding model's load, then one request per opening.
-        assert turns == [0] + [1] * len(OPENINGS)
+        assert requests_per_step == [0] + [1] * len(OPENINGS)
         warm_ups = [request.body for request in server.requests]
 
-        context = JobContext(
-            settings=scripted,
-            engine=engine,
-            session_factory=committing_factory,
-            storage=storage,
-            jobs=JobDispatcher(celery_app),
-        )
         tools = AgentTools(session_factory=committing_factory, embeddings=embeddings, user_id=uuid.uuid4())
         analysis: GapAnalysis = await GapAnalyzer(
             LocalLLMProvider.from_settings(scripted), embeddings
@@ -160,26 +178,32 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
     assert len({opening(body) for body in warm_ups}) == len(OPENINGS)
 
 
-async def test_a_cloud_provider_gets_no_warm_up_but_the_embedding_model_loads(settings: Settings) -> None:
-    folder = str(embedding_model.provision())
+async def test_a_cloud_provider_gets_no_warm_up_but_the_embedding_model_loads(
+    settings: Settings,
+    engine: AsyncEngine,
+    committing_factory: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+) -> None:
     with ScriptedServer([chat_completion("x")]) as server:
         cloud = settings.model_copy(
             update={
                 "LLM_PROVIDER": "openai",
                 "LOCAL_LLM_API_BASE": f"{server.url}/v1",
-                "EMBEDDING_MODEL_NAME": folder,
+                "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
             }
         )
-        assert await warm_up(cloud) == 0
+        assert await warm_up_beside_jobs(job_context(cloud, engine, committing_factory, storage)) == 0
         assert server.requests == []
     assert get_embedding_service(cloud).loaded
 
 
 async def test_a_model_server_that_never_answers_is_not_waited_for_forever(
-    settings: Settings, monkeypatch: Any
+    settings: Settings,
+    engine: AsyncEngine,
+    committing_factory: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import app.services.warm_up as warm_up_module
-
     monkeypatch.setattr(warm_up_module, "SERVER_WAIT_SECONDS", 1.5)
     # Nothing listens on the discard port.
     silent = settings.model_copy(
@@ -188,4 +212,4 @@ async def test_a_model_server_that_never_answers_is_not_waited_for_forever(
             "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
         }
     )
-    assert await warm_up(silent) == 0
+    assert await warm_up_beside_jobs(job_context(silent, engine, committing_factory, storage)) == 0

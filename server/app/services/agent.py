@@ -303,12 +303,22 @@ async def run_structured_agent(
     except AGENT_FAILURES as exc:
         logger.info("agent gave no answer (%s: %s)", type(exc).__name__, exc)
         return None
-    for message in reversed(state.get("messages", []) if isinstance(state, dict) else []):
-        if isinstance(message, ToolMessage) and message.name == SUBMIT_TOOL and message.status != "error":
+    submissions = [
+        message
+        for message in (state.get("messages", []) if isinstance(state, dict) else [])
+        if isinstance(message, ToolMessage) and message.name == SUBMIT_TOOL
+    ]
+    for message in reversed(submissions):
+        if message.status != "error":
             try:
                 return response_model.model_validate_json(str(message.content))
             except ValidationError:
-                return None
+                break
+    # Said without the answer's text: a rejected answer quotes the candidate, and logs never do.
+    if submissions:
+        logger.info("agent gave no valid answer (%d submission(s), none valid)", len(submissions))
+    else:
+        logger.info("agent gave no answer (it never submitted)")
     return None
 
 

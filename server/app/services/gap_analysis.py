@@ -27,8 +27,9 @@ MAX_REQUIREMENTS = 20
 MAX_RESUME_LINES = 200
 MIN_WORDS = 1
 MAX_TITLE_WORDS = 10
-# Whole 512-token chunks would double the suggestions' prompt; whole sentences of the best two do.
-ADVICE_PASSAGES = 2
+# Whole sentences of the best passage: whole 512-token chunks would double the suggestions' prompt,
+# and a second excerpt (some 160 tokens, 2 s on 2 cores) is mostly from a guide about something else.
+ADVICE_PASSAGES = 1
 ADVICE_EXCERPT_CHARS = 700
 STATUS_WEIGHT: dict[RequirementStatus, float] = {"met": 1.0, "partial": 0.5, "missing": 0.0}
 # Cosine similarities of all-mpnet-base-v2 between a requirement and an unrelated line sit near

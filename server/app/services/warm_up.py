@@ -8,27 +8,33 @@ Two things would otherwise fall on the candidate's first practice:
   that opens like an earlier one is read only from its user turn on. Every kind of request the jobs
   make is sent once, as its system turn and a one-token answer: the model reads them (about 30 s with
   the 1.5B model on two cores) while the candidate is still choosing a resume.
+
+Each step runs through the caller's `run`, on the jobs' own event loop between two jobs (the worker's
+`runtime.run`): the chat client LangChain caches is bound to the loop it was first used on, and a warm-up
+request landing between two model calls of one job would displace the prompt the job's next call
+starts from.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import openai
 from pydantic import BaseModel
 
 from app.core.config import Settings
-from app.db.session import create_engine, create_session_factory
 from app.services import feedback_generation, gap_analysis, question_generation
 from app.services.agent import AgentTools, read_agent_opening
 from app.services.embedding import EmbeddingModelError, get_embedding_service
+from app.services.job_context import JobContext
 from app.services.llm import LLMError, LocalLLMProvider
 from app.services.prompts import COACH_SYSTEM_PROMPT, QUESTION_WRITER_SYSTEM_PROMPT
 
@@ -37,6 +43,20 @@ logger = logging.getLogger(__name__)
 # The model server starts beside the worker and may still be loading its model.
 SERVER_WAIT_SECONDS = 300.0
 PROBE_INTERVAL_SECONDS = 1.0
+# What a failed opening raises; the warm-up stops there, since the next would meet the same problem.
+OPENING_ERRORS: tuple[type[Exception], ...] = (LLMError, openai.APIError, httpx.HTTPError, OSError)
+
+Step = Callable[[JobContext], Coroutine[Any, Any, None]]
+RunStep = Callable[[Step], None]
+
+
+def _tools(context: JobContext) -> AgentTools:
+    # The tools' schemas are all an agent's opening needs of them: nothing here reads the database.
+    return AgentTools(
+        session_factory=context.session_factory,
+        embeddings=get_embedding_service(context.settings),
+        user_id=uuid.uuid4(),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +66,12 @@ class AgentOpening:
     system_prompt: str
     response_model: type[BaseModel]
 
-    async def read(self, settings: Settings, provider: LocalLLMProvider, tools: AgentTools) -> None:
+    async def read(self, context: JobContext) -> None:
         await read_agent_opening(
-            settings, tools, system_prompt=self.system_prompt, response_model=self.response_model
+            context.settings,
+            _tools(context),
+            system_prompt=self.system_prompt,
+            response_model=self.response_model,
         )
 
 
@@ -59,7 +82,8 @@ class StructuredOpening:
     response_model: type[BaseModel]
     system_prompt: str | None = None
 
-    async def read(self, settings: Settings, provider: LocalLLMProvider, tools: AgentTools) -> None:
+    async def read(self, context: JobContext) -> None:
+        provider = LocalLLMProvider.from_settings(context.settings)
         await provider.read_opening(self.response_model, self.system_prompt)
 
 
@@ -77,6 +101,10 @@ OPENINGS: tuple[Opening, ...] = (
 )
 
 
+async def load_embedding_model(context: JobContext) -> None:
+    await get_embedding_service(context.settings).load()
+
+
 async def wait_for_model_server(api_base: str, timeout_seconds: float) -> bool:
     """Whether the server lists its models within `timeout_seconds` (it answers once loaded)."""
     deadline = time.monotonic() + timeout_seconds
@@ -92,45 +120,30 @@ async def wait_for_model_server(api_base: str, timeout_seconds: float) -> bool:
             await asyncio.sleep(PROBE_INTERVAL_SECONDS)
 
 
-async def warm_up(
-    settings: Settings,
-    openings: tuple[Opening, ...] = OPENINGS,
-    *,
-    between_jobs: Callable[[], AbstractContextManager[None]] = nullcontext,
-) -> int:
-    """Load the embedding model, then send a local language model each opening once, each step inside
-    `between_jobs()`; returns how many openings the model server answered. A failure here costs only
-    the time the warm-up would have saved: the job that meets the same problem reports it."""
-    embeddings = get_embedding_service(settings)
+def warm_up(settings: Settings, run: RunStep, openings: tuple[Opening, ...] = OPENINGS) -> int:
+    """Load the embedding model, then have a local language model read each opening once, every step
+    through `run`; returns how many openings the model server answered. Blocking: the worker calls it
+    from a thread of its own. A failure costs only the time the warm-up would have saved; the job that
+    meets the same problem reports it."""
     try:
-        with between_jobs():
-            await embeddings.load()
+        run(load_embedding_model)
     except EmbeddingModelError as exc:
         logger.warning("embedding model not loaded ahead of the first job: %s", exc)
     if settings.LLM_PROVIDER != "local":
         return 0
-    if not await wait_for_model_server(settings.LOCAL_LLM_API_BASE, SERVER_WAIT_SECONDS):
+    # Waited for here, on a loop of its own: the jobs' loop stays free meanwhile.
+    if not asyncio.run(wait_for_model_server(settings.LOCAL_LLM_API_BASE, SERVER_WAIT_SECONDS)):
         logger.warning("language model warm-up skipped: the model server did not answer")
         return 0
-    provider = LocalLLMProvider.from_settings(settings)
-    # The tools' schemas are all an agent's opening needs of them: nothing here touches the database.
-    engine = create_engine(settings.DATABASE_URL, pooled=False)
-    tools = AgentTools(
-        session_factory=create_session_factory(engine), embeddings=embeddings, user_id=uuid.uuid4()
-    )
     started = time.monotonic()
     answered = 0
-    try:
-        for opening in openings:
-            try:
-                with between_jobs():
-                    await opening.read(settings, provider, tools)
-            except (LLMError, openai.APIError, httpx.HTTPError, OSError) as exc:
-                logger.warning("language model warm-up stopped: %s", exc)
-                break
-            answered += 1
-    finally:
-        await engine.dispose()
+    for opening in openings:
+        try:
+            run(functools.partial(_read, opening))
+        except OPENING_ERRORS as exc:
+            logger.warning("language model warm-up stopped: %s", exc)
+            break
+        answered += 1
     logger.info(
         "language model warmed with %d of %d opening turns in %.1f s",
         answered,
@@ -138,3 +151,7 @@ async def warm_up(
         time.monotonic() - started,
     )
     return answered
+
+
+async def _read(opening: Opening, context: JobContext) -> None:
+    await opening.read(context)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from celery.signals import worker_process_shutdown
@@ -28,11 +27,9 @@ class WorkerRuntime:
         self._runner: asyncio.Runner | None = None
         self._resources: JobContext | None = None
         self._lock = threading.Lock()
-        # Taken by each job and by background work between jobs; `close` never waits for it.
-        self._job_turn = threading.Lock()
 
     def run(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
-        with self._job_turn, self._lock:
+        with self._lock:
             if self._runner is None:
                 self._runner = asyncio.Runner()
             return self._runner.run(self._run(job))
@@ -52,13 +49,6 @@ class WorkerRuntime:
                 jobs=JobDispatcher(celery_app),
             )
         return await job(self._resources)
-
-    @contextmanager
-    def between_jobs(self) -> Iterator[None]:
-        """Holds off the next job while the caller works: for background work (the warm-up) that must
-        not land between the model calls of a job, whose later calls start from the earlier ones'."""
-        with self._job_turn:
-            yield
 
     def close(self) -> None:
         with self._lock:
