@@ -42,6 +42,58 @@ WRITTEN_BY = re.compile(
 )
 
 
+# What the language model server's log says of each request: the opening turn it kept or restored
+# (bundled_services/llm_service), the prompt left to read after the memory it could reuse, then
+# llama.cpp's own counts, the last of which ends the request.
+KEPT_TURN = re.compile(r"opening turn of (\d+) tokens (kept|restored)")
+PREFIX_HIT = re.compile(r"prefix-match hit, remaining (\d+) prompt tokens")
+PROMPT_EVAL = re.compile(r"prompt eval time =\s+[\d.]+ ms /\s+(\d+) tokens")
+GENERATED = re.compile(r"^llama_perf_context_print:\s+eval time =\s+[\d.]+ ms /\s+(\d+) runs")
+TOTAL = re.compile(r"total time =\s+([\d.]+) ms")
+
+
+@dataclass
+class ModelWork:
+    """What the language model did during one run."""
+
+    requests: int = 0
+    prompt_tokens_read: int = 0
+    prompt_tokens_restored: int = 0
+    generated_tokens: int = 0
+    seconds: float = 0.0
+
+    @classmethod
+    def from_log(cls, text: str) -> ModelWork:
+        work = cls()
+        kept = remaining = evaluated = None
+        for line in text.splitlines():
+            if found := KEPT_TURN.search(line):
+                if found.group(2) == "kept":
+                    kept = int(found.group(1))
+                else:
+                    work.prompt_tokens_restored += int(found.group(1))
+            elif found := PREFIX_HIT.search(line):
+                remaining = int(found.group(1))
+            elif found := PROMPT_EVAL.search(line):
+                evaluated = int(found.group(1))
+            elif found := GENERATED.search(line):
+                work.generated_tokens += int(found.group(1))
+            elif found := TOTAL.search(line):
+                # With no prefix reused, llama.cpp's own count is the whole prompt.
+                read = remaining if remaining is not None else (evaluated or 0)
+                work.prompt_tokens_read += read + (kept or 0)
+                work.seconds += float(found.group(1)) / 1000
+                work.requests += 1
+                kept = remaining = evaluated = None
+        return work
+
+    def describe(self) -> str:
+        return (
+            f"{self.requests} model calls, {self.seconds:.0f} s: read {self.prompt_tokens_read} prompt "
+            f"tokens ({self.prompt_tokens_restored} more restored), wrote {self.generated_tokens}"
+        )
+
+
 @dataclass
 class Timing:
     preparation: float
@@ -49,6 +101,7 @@ class Timing:
     feedback: float
     total: float
     overall_score: float
+    model: ModelWork | None = None
 
 
 def _start_stack(data_dir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -70,7 +123,8 @@ def _start_stack(data_dir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     return serve
 
 
-def _practice(env: dict[str, str]) -> Timing:
+def _practice(env: dict[str, str], model_log: Path) -> Timing:
+    log_start = model_log.stat().st_size if model_log.exists() else 0
     started = time.monotonic()
     command = [
         sys.executable, "-m", "bundled_services.cli", "practice",
@@ -99,12 +153,16 @@ def _practice(env: dict[str, str]) -> Timing:
     submitted = submitted if submitted is not None else total
     # A fast transcription can finish between two polls, so the answer is never seen `processing`.
     transcribed = transcribed if transcribed is not None else submitted
+    with model_log.open(errors="replace") as log:
+        log.seek(log_start)
+        model = ModelWork.from_log(log.read())
     return Timing(
         preparation=submitted,
         transcription=transcribed - submitted,
         feedback=total - transcribed,
         total=total,
         overall_score=float(result["feedback"]["overall_score"]),
+        model=model,
     )
 
 
@@ -136,8 +194,9 @@ def main() -> None:
         try:
             results[model] = []
             for number in range(args.runs):
-                timing = _practice(env)
-                print(f"{model} run {number + 1}: {timing.total:.1f}s", file=sys.stderr)
+                timing = _practice(env, root / "data" / "logs" / "llm.log")
+                work = f"; {timing.model.describe()}" if timing.model else ""
+                print(f"{model} run {number + 1}: {timing.total:.1f}s{work}", file=sys.stderr)
                 results[model].append(timing)
             paths[model] = _paths_taken(root / "data")
         finally:

@@ -23,7 +23,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemM
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_openai import ChatOpenAI
 from langgraph.errors import GraphRecursionError
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -52,6 +52,8 @@ class AgentTools:
     # The measured duration of the answer under analysis: WPM uses it instead of words / 2.5.
     audio_duration_seconds: float | None = None
     calls: list[str] = field(default_factory=list)
+    # Knowledge-base passages returned so far: each is a 512-token chunk the model then reads.
+    passages_read: int = 0
 
     async def get_resume_text(self, resume_id: str) -> str:
         """Returns the parsed_text from the resumes table."""
@@ -97,7 +99,9 @@ class AgentTools:
         """Cosine similarity search on knowledge_base_chunks; [] when the knowledge base is empty."""
         self.calls.append("rag_knowledge_search")
         async with self.session_factory() as db:
-            return await knowledge_base.search(db, self.embeddings, query, max(0, min(top_k, 10)))
+            passages = await knowledge_base.search(db, self.embeddings, query, max(0, min(top_k, 10)))
+        self.passages_read += len(passages)
+        return passages
 
     async def analyze_delivery_metrics(self, transcript: str) -> dict[str, int | float]:
         """filler_word_count, words_per_minute and pace_rating by the spec's formulas."""
@@ -125,9 +129,27 @@ class AgentTools:
             ),
         )
         return [
-            StructuredTool.from_function(coroutine=function, name=function.__name__, description=description)
+            StructuredTool.from_function(
+                coroutine=function,
+                name=function.__name__,
+                description=description,
+                args_schema=AGENT_FACING_ARGUMENTS.get(function.__name__),
+            )
             for function, description in specs
         ]
+
+
+class KnowledgeSearchArguments(BaseModel):
+    """`rag_knowledge_search`'s arguments as the agent states them. The function keeps the spec's
+    default (top_k 3), but an agent that leaves top_k out gets three 512-token chunks to read, some
+    25 s on two cores, and the report agent's last call then outgrows its context: here it always
+    says how many passages it wants."""
+
+    query: str = Field(description="what to look for")
+    top_k: int = Field(ge=1, le=10, description="how many passages to return; each is a 512-token chunk")
+
+
+AGENT_FACING_ARGUMENTS: dict[str, type[BaseModel]] = {"rag_knowledge_search": KnowledgeSearchArguments}
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -240,7 +240,11 @@ async def generate_feedback(context: JobContext, recording_id: uuid.UUID) -> Non
     judgement, path = await judge_answer(context, tools, question, transcript, recording_id, session_id)
     report = build_report(judgement, metrics, transcript)
     logger.info(
-        "feedback for recording %s written by the %s path (tools used: %s)", recording_id, path, tools.calls
+        "feedback for recording %s written by the %s path (tools used: %s; knowledge passages: %d)",
+        recording_id,
+        path,
+        tools.calls,
+        tools.passages_read,
     )
 
     # The agent's answer reaches here through LangChain's tool call, not validate_output: clean it too.

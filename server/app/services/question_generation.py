@@ -36,7 +36,10 @@ RESUME_ADVICE_QUERY = "quantify achievements and impact on a resume bullet"
 BEHAVIOURAL_FORM = (
     "Each question asks the candidate to tell the story of one real past experience, tied to a "
     "requirement of this job, that they can answer with a STAR story (situation, task, action, "
-    "result). Never ask for a definition, an opinion, a list of tools or what the job involves."
+    "result). Never ask for a definition, an opinion, a list of tools or what the job involves. "
+    # The 1.5B model otherwise writes 40-word questions with a second sentence of instructions
+    # ("Describe your approach and any challenges you faced."), which an interviewer would not say.
+    "Each question is one sentence of at most 25 words."
 )
 
 
