@@ -1,5 +1,5 @@
-"""llama.cpp's OpenAI-compatible server (`python -m bundled_services.llm_service`, llama-cpp-python's
-server with grammar-checked sampling) on loopback."""
+"""llama.cpp's OpenAI-compatible server (`python -m bundled_services.llm_service`: llama-cpp-python's
+server with grammar-checked sampling and kept opening turns) on loopback."""
 
 from __future__ import annotations
 

@@ -18,7 +18,6 @@ starts from.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 import uuid
@@ -139,7 +138,7 @@ def warm_up(settings: Settings, run: RunStep, openings: tuple[Opening, ...] = OP
     answered = 0
     for opening in openings:
         try:
-            run(functools.partial(_read, opening))
+            run(opening.read)
         except OPENING_ERRORS as exc:
             logger.warning("language model warm-up stopped: %s", exc)
             break
@@ -151,7 +150,3 @@ def warm_up(settings: Settings, run: RunStep, openings: tuple[Opening, ...] = OP
         time.monotonic() - started,
     )
     return answered
-
-
-async def _read(opening: Opening, context: JobContext) -> None:
-    await opening.read(context)
