@@ -31,6 +31,7 @@ from app.services.question_generation import build_prompt, write_questions
 from app.services.storage import ObjectStorage
 from app.services.warm_up import OPENINGS, Step, warm_up
 from app.workers.celery_app import celery_app
+from app.workers.runtime import WorkerRuntime
 from bundled_services.provisioning import embedding_model
 from tests.ai.scripted_server import Reply, ScriptedServer, chat_completion
 from tests.files import JOB_DESCRIPTION
@@ -88,9 +89,10 @@ async def warm_up_beside_jobs(context: JobContext, on_step: Callable[[], None] =
     """As in the worker: the warm-up in a thread of its own, its steps on the loop the jobs run on."""
     jobs_loop = asyncio.get_running_loop()
 
-    def run(step: Step) -> None:
+    def run(step: Step) -> bool:
         asyncio.run_coroutine_threadsafe(step(context), jobs_loop).result()
         on_step()
+        return True
 
     return await asyncio.to_thread(warm_up, context.settings, run)
 
@@ -213,3 +215,54 @@ async def test_a_model_server_that_never_answers_is_not_waited_for_forever(
         }
     )
     assert await warm_up_beside_jobs(job_context(silent, engine, committing_factory, storage)) == 0
+
+
+async def test_the_warm_up_gives_way_to_the_first_job(
+    settings: Settings,
+    engine: AsyncEngine,
+    committing_factory: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+) -> None:
+    with ScriptedServer([chat_completion("x")]) as server:
+        scripted = settings.model_copy(
+            update={
+                "LOCAL_LLM_API_BASE": f"{server.url}/v1",
+                "LOCAL_LLM_MODEL_NAME": "test-model",
+                "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
+            }
+        )
+        context = job_context(scripted, engine, committing_factory, storage)
+        jobs_loop = asyncio.get_running_loop()
+        steps_run = 0
+
+        def run(step: Step) -> bool:
+            # A job comes once the embedding model and two openings are done.
+            nonlocal steps_run
+            if steps_run == 3:
+                return False
+            asyncio.run_coroutine_threadsafe(step(context), jobs_loop).result()
+            steps_run += 1
+            return True
+
+        assert await asyncio.to_thread(warm_up, scripted, run) == 2
+        assert len(server.requests) == 2
+
+
+def test_the_worker_runs_warm_up_steps_only_before_its_first_job(settings: Settings) -> None:
+    runtime = WorkerRuntime()
+    ran: list[str] = []
+
+    async def step(context: JobContext) -> None:
+        ran.append("step")
+
+    async def job(context: JobContext) -> str:
+        ran.append("job")
+        return "done"
+
+    try:
+        assert runtime.run_before_first_job(step)
+        assert runtime.run(job) == "done"
+        assert not runtime.run_before_first_job(step)
+    finally:
+        runtime.close()
+    assert ran == ["step", "job"]

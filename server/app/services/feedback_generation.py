@@ -114,12 +114,15 @@ def build_report(
     )
 
 
-def agent_request(question: str, transcript: str, recording_id: uuid.UUID, session_id: uuid.UUID) -> str:
+def agent_request(question: str, recording_id: uuid.UUID, session_id: uuid.UUID) -> str:
+    # The answer itself is not repeated here: the agent reads it as the argument of its delivery
+    # measurement, right below, and again in the closing note before it judges (each copy of a
+    # minute's answer is some 220 prompt tokens, 3 s on two cores).
     return (
         f"Interview question: {question}\n"
         f"recording_id: {recording_id}\nsession_id: {session_id}\n\n"
-        f'Candidate\'s transcribed answer:\n"""\n{transcript}\n"""\n\n'
-        "The delivery is measured below. Call rag_knowledge_search "
+        "The candidate's transcribed answer is the transcript whose delivery is measured below. "
+        "Call rag_knowledge_search "
         f"(top_k {AGENT_KNOWLEDGE_PASSAGES}) for the coaching advice that applies to this answer's "
         "weakest part, then submit_answer with your "
         f"judgement. {JUDGEMENT_INSTRUCTIONS}"
@@ -188,7 +191,7 @@ async def judge_answer(
         settings,
         tools,
         system_prompt=COACH_SYSTEM_PROMPT,
-        request=agent_request(question, transcript, recording_id, session_id),
+        request=agent_request(question, recording_id, session_id),
         response_model=FeedbackJudgement,
         prior_calls=(measured_delivery_call(transcript),),
         plan=("rag_knowledge_search",),

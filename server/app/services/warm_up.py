@@ -9,10 +9,11 @@ Two things would otherwise fall on the candidate's first practice:
   make is sent once, as its system turn and a one-token answer: the model reads them (about 30 s with
   the 1.5B model on two cores) while the candidate is still choosing a resume.
 
-Each step runs through the caller's `run`, on the jobs' own event loop between two jobs (the worker's
-`runtime.run`): the chat client LangChain caches is bound to the loop it was first used on, and a warm-up
-request landing between two model calls of one job would displace the prompt the job's next call
-starts from.
+Each step runs through the caller's `run`, on the jobs' own event loop and never during a job (the
+worker's `runtime.run_before_first_job`): the chat client LangChain caches is bound to the loop it was
+first used on, and a warm-up request landing between two model calls of one job would displace the
+prompt the job's next call starts from. Once a job has come the warm-up stops: it would only delay
+that job, and the jobs' own requests leave their opening turns kept just the same.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ PROBE_INTERVAL_SECONDS = 1.0
 OPENING_ERRORS: tuple[type[Exception], ...] = (LLMError, openai.APIError, httpx.HTTPError, OSError)
 
 Step = Callable[[JobContext], Coroutine[Any, Any, None]]
-RunStep = Callable[[Step], None]
+# Runs a step on the jobs' loop; False when it did not, the worker having work of its own by then.
+RunStep = Callable[[Step], bool]
 
 
 def _tools(context: JobContext) -> AgentTools:
@@ -121,11 +123,12 @@ async def wait_for_model_server(api_base: str, timeout_seconds: float) -> bool:
 
 def warm_up(settings: Settings, run: RunStep, openings: tuple[Opening, ...] = OPENINGS) -> int:
     """Load the embedding model, then have a local language model read each opening once, every step
-    through `run`; returns how many openings the model server answered. Blocking: the worker calls it
-    from a thread of its own. A failure costs only the time the warm-up would have saved; the job that
-    meets the same problem reports it."""
+    through `run`, until `run` declines one; returns how many openings the model server read. Blocking:
+    the worker calls it from a thread of its own. A failure costs only the time the warm-up would have
+    saved; the job that meets the same problem reports it."""
     try:
-        run(load_embedding_model)
+        if not run(load_embedding_model):
+            return 0
     except EmbeddingModelError as exc:
         logger.warning("embedding model not loaded ahead of the first job: %s", exc)
     if settings.LLM_PROVIDER != "local":
@@ -138,7 +141,9 @@ def warm_up(settings: Settings, run: RunStep, openings: tuple[Opening, ...] = OP
     answered = 0
     for opening in openings:
         try:
-            run(opening.read)
+            if not run(opening.read):
+                # The jobs read the rest themselves; the server keeps them all the same.
+                break
         except OPENING_ERRORS as exc:
             logger.warning("language model warm-up stopped: %s", exc)
             break

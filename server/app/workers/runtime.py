@@ -27,12 +27,27 @@ class WorkerRuntime:
         self._runner: asyncio.Runner | None = None
         self._resources: JobContext | None = None
         self._lock = threading.Lock()
+        self._jobs_arrived = 0
 
     def run(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
+        # Counted before the wait: background work checks it to give way to a job already queued.
+        self._jobs_arrived += 1
         with self._lock:
-            if self._runner is None:
-                self._runner = asyncio.Runner()
-            return self._runner.run(self._run(job))
+            return self._run_locked(job)
+
+    def run_before_first_job(self, step: Callable[[JobContext], Awaitable[None]]) -> bool:
+        """Run `step` as a job would, unless a job has arrived already (False then): preparation for
+        the first job gives way to it rather than delay it."""
+        with self._lock:
+            if self._jobs_arrived:
+                return False
+            self._run_locked(step)
+            return True
+
+    def _run_locked(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+        return self._runner.run(self._run(job))
 
     async def _run(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
         if self._resources is None:

@@ -1,7 +1,7 @@
 """Readying the worker for its first job when it starts (`WORKER_WARM_UP`; see `app.services.warm_up`).
 
-A thread of its own drives it, and each step runs through `runtime.run` like a job: on the jobs' event
-loop, one at a time with them, so a job that arrives meanwhile waits for one step at most."""
+A thread of its own drives it, and each step runs as a job would, on the jobs' event loop, until the
+first job arrives: that job waits for one step at most."""
 
 from __future__ import annotations
 
@@ -18,4 +18,6 @@ from app.workers.runtime import runtime
 def _warm_up(**_: object) -> None:
     settings = get_settings()
     if settings.WORKER_WARM_UP:
-        threading.Thread(target=warm_up, args=(settings, runtime.run), name="warm-up", daemon=True).start()
+        threading.Thread(
+            target=warm_up, args=(settings, runtime.run_before_first_job), name="warm-up", daemon=True
+        ).start()
