@@ -73,11 +73,24 @@ def submitted(arguments: dict[str, Any]) -> Reply:
     )
 
 
-def job_context(
-    settings: Settings, engine: AsyncEngine, factory: async_sessionmaker[AsyncSession], storage: ObjectStorage
+def context_on(
+    server_url: str,
+    settings: Settings,
+    engine: AsyncEngine,
+    factory: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+    **overrides: Any,
 ) -> JobContext:
+    """What the worker's jobs get, with the language model at `server_url`."""
     return JobContext(
-        settings=settings,
+        settings=settings.model_copy(
+            update={
+                "LOCAL_LLM_API_BASE": f"{server_url}/v1",
+                "LOCAL_LLM_MODEL_NAME": "test-model",
+                "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
+                **overrides,
+            }
+        ),
         engine=engine,
         session_factory=factory,
         storage=storage,
@@ -127,14 +140,8 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
         chat_completion(json.dumps(JUDGEMENT)),
     ]
     with ScriptedServer([*warm_up_replies, *job_replies]) as server:
-        scripted = settings.model_copy(
-            update={
-                "LOCAL_LLM_API_BASE": f"{server.url}/v1",
-                "LOCAL_LLM_MODEL_NAME": "test-model",
-                "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
-            }
-        )
-        context = job_context(scripted, engine, committing_factory, storage)
+        context = context_on(server.url, settings, engine, committing_factory, storage)
+        scripted = context.settings
         requests_per_step: list[int] = []
         counted = 0
 
@@ -187,16 +194,10 @@ async def test_a_cloud_provider_gets_no_warm_up_but_the_embedding_model_loads(
     storage: ObjectStorage,
 ) -> None:
     with ScriptedServer([chat_completion("x")]) as server:
-        cloud = settings.model_copy(
-            update={
-                "LLM_PROVIDER": "openai",
-                "LOCAL_LLM_API_BASE": f"{server.url}/v1",
-                "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
-            }
-        )
-        assert await warm_up_beside_jobs(job_context(cloud, engine, committing_factory, storage)) == 0
+        context = context_on(server.url, settings, engine, committing_factory, storage, LLM_PROVIDER="openai")
+        assert await warm_up_beside_jobs(context) == 0
         assert server.requests == []
-    assert get_embedding_service(cloud).loaded
+    assert get_embedding_service(context.settings).loaded
 
 
 async def test_a_model_server_that_never_answers_is_not_waited_for_forever(
@@ -208,13 +209,8 @@ async def test_a_model_server_that_never_answers_is_not_waited_for_forever(
 ) -> None:
     monkeypatch.setattr(warm_up_module, "SERVER_WAIT_SECONDS", 1.5)
     # Nothing listens on the discard port.
-    silent = settings.model_copy(
-        update={
-            "LOCAL_LLM_API_BASE": "http://127.0.0.1:9/v1",
-            "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
-        }
-    )
-    assert await warm_up_beside_jobs(job_context(silent, engine, committing_factory, storage)) == 0
+    silent = context_on("http://127.0.0.1:9", settings, engine, committing_factory, storage)
+    assert await warm_up_beside_jobs(silent) == 0
 
 
 async def test_the_warm_up_gives_way_to_the_first_job(
@@ -224,14 +220,7 @@ async def test_the_warm_up_gives_way_to_the_first_job(
     storage: ObjectStorage,
 ) -> None:
     with ScriptedServer([chat_completion("x")]) as server:
-        scripted = settings.model_copy(
-            update={
-                "LOCAL_LLM_API_BASE": f"{server.url}/v1",
-                "LOCAL_LLM_MODEL_NAME": "test-model",
-                "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
-            }
-        )
-        context = job_context(scripted, engine, committing_factory, storage)
+        context = context_on(server.url, settings, engine, committing_factory, storage)
         jobs_loop = asyncio.get_running_loop()
         steps_run = 0
 
@@ -244,7 +233,7 @@ async def test_the_warm_up_gives_way_to_the_first_job(
             steps_run += 1
             return True
 
-        assert await asyncio.to_thread(warm_up, scripted, run) == 2
+        assert await asyncio.to_thread(warm_up, context.settings, run) == 2
         assert len(server.requests) == 2
 
 
