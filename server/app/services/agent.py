@@ -31,13 +31,13 @@ from app.core.config import Settings
 from app.db.models import InterviewSession, Recording, Resume
 from app.services import delivery_metrics, knowledge_base
 from app.services.embedding import EmbeddingService
+from app.services.llm.local import WARM_UP_PROMPT
 
 logger = logging.getLogger(__name__)
 
 NOT_FOUND = "(not found)"
 # Room for a full judgement; without a cap a small model that rambles holds the CPU for minutes.
 MAX_COMPLETION_TOKENS = 900
-WARM_UP_REQUEST = "Ready?"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -142,7 +142,7 @@ class AgentTools:
 class KnowledgeSearchArguments(BaseModel):
     """`rag_knowledge_search`'s arguments as the agent states them. The function keeps the spec's
     default (top_k 3), but an agent that leaves top_k out gets three 512-token chunks to read, some
-    25 s on two cores, and the report agent's last call then outgrows its context: here it always
+    20 s on two cores, and the report agent's last call then outgrows its context: here it always
     says how many passages it wants."""
 
     query: str = Field(description="what to look for")
@@ -354,4 +354,4 @@ async def read_agent_opening(
         [*tools.as_langchain_tools(), submit_tool(response_model)],
         tool_choice={"type": "function", "function": {"name": SUBMIT_TOOL}},
     )
-    await model.ainvoke([SystemMessage(system_prompt), HumanMessage(WARM_UP_REQUEST)])
+    await model.ainvoke([SystemMessage(system_prompt), HumanMessage(WARM_UP_PROMPT)])
