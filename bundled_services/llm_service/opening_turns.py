@@ -5,7 +5,7 @@ of its tools (1,222 tokens for the report agent, 618 for the question agent), a 
 schema instruction. The library keeps only the last prompt in the model's memory (its KV cache), so a
 request that follows one of another kind reads its opening turn again: at 70-80 prompt tokens/s on two
 cores, 8-17 s per agent call. This cache keeps a copy of the memory right after each opening turn
-it reads (28 KB a token for the 1.5B model: 35 MB for the report agent's, about 100 MB for all of
+it reads (28 KB a token for the 1.5B model: 36 MB for the report agent's, about 85 MB for all of
 them; least recently used first out past the budget) and loads it back when a prompt opens with the
 same tokens.
 
