@@ -146,7 +146,9 @@ class KnowledgeSearchArguments(BaseModel):
     says how many passages it wants."""
 
     query: str = Field(description="what to look for")
-    top_k: int = Field(ge=1, le=10, description="how many passages to return; each is a 512-token chunk")
+    # No bounds here: a weak model's top_k 0 would fail the call and the agent go on without a search;
+    # the function clamps it instead.
+    top_k: int = Field(description="how many passages to return; each is a 512-token chunk")
 
 
 AGENT_FACING_ARGUMENTS: dict[str, type[BaseModel]] = {"rag_knowledge_search": KnowledgeSearchArguments}
