@@ -73,29 +73,35 @@ def submitted(arguments: dict[str, Any]) -> Reply:
     )
 
 
-def context_on(
-    server_url: str,
+ContextAt = Callable[..., JobContext]
+
+
+@pytest.fixture
+def context_at(
     settings: Settings,
     engine: AsyncEngine,
-    factory: async_sessionmaker[AsyncSession],
+    committing_factory: async_sessionmaker[AsyncSession],
     storage: ObjectStorage,
-    **overrides: Any,
-) -> JobContext:
-    """What the worker's jobs get, with the language model at `server_url`."""
-    return JobContext(
-        settings=settings.model_copy(
-            update={
-                "LOCAL_LLM_API_BASE": f"{server_url}/v1",
-                "LOCAL_LLM_MODEL_NAME": "test-model",
-                "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
-                **overrides,
-            }
-        ),
-        engine=engine,
-        session_factory=factory,
-        storage=storage,
-        jobs=JobDispatcher(celery_app),
-    )
+) -> ContextAt:
+    """What the worker's jobs get, with the language model at the given server URL."""
+
+    def context(server_url: str, **overrides: Any) -> JobContext:
+        return JobContext(
+            settings=settings.model_copy(
+                update={
+                    "LOCAL_LLM_API_BASE": f"{server_url}/v1",
+                    "LOCAL_LLM_MODEL_NAME": "test-model",
+                    "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
+                    **overrides,
+                }
+            ),
+            engine=engine,
+            session_factory=committing_factory,
+            storage=storage,
+            jobs=JobDispatcher(celery_app),
+        )
+
+    return context
 
 
 async def warm_up_beside_jobs(context: JobContext, on_step: Callable[[], None] = lambda: None) -> int:
@@ -118,11 +124,7 @@ def opening(body: dict[str, Any]) -> tuple[str, str]:
 
 
 async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
-    settings: Settings,
-    engine: AsyncEngine,
-    committing_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-    embeddings: EmbeddingService,
+    context_at: ContextAt, committing_factory: async_sessionmaker[AsyncSession], embeddings: EmbeddingService
 ) -> None:
     warm_up_replies = [chat_completion("x")] * len(OPENINGS)
     job_replies = [
@@ -140,7 +142,7 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
         chat_completion(json.dumps(JUDGEMENT)),
     ]
     with ScriptedServer([*warm_up_replies, *job_replies]) as server:
-        context = context_on(server.url, settings, engine, committing_factory, storage)
+        context = context_at(server.url)
         scripted = context.settings
         requests_per_step: list[int] = []
         counted = 0
@@ -187,40 +189,26 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
     assert len({opening(body) for body in warm_ups}) == len(OPENINGS)
 
 
-async def test_a_cloud_provider_gets_no_warm_up_but_the_embedding_model_loads(
-    settings: Settings,
-    engine: AsyncEngine,
-    committing_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-) -> None:
+async def test_a_cloud_provider_gets_no_warm_up_but_the_embedding_model_loads(context_at: ContextAt) -> None:
     with ScriptedServer([chat_completion("x")]) as server:
-        context = context_on(server.url, settings, engine, committing_factory, storage, LLM_PROVIDER="openai")
+        context = context_at(server.url, LLM_PROVIDER="openai")
         assert await warm_up_beside_jobs(context) == 0
         assert server.requests == []
     assert get_embedding_service(context.settings).loaded
 
 
 async def test_a_model_server_that_never_answers_is_not_waited_for_forever(
-    settings: Settings,
-    engine: AsyncEngine,
-    committing_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-    monkeypatch: pytest.MonkeyPatch,
+    context_at: ContextAt, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(warm_up_module, "SERVER_WAIT_SECONDS", 1.5)
     # Nothing listens on the discard port.
-    silent = context_on("http://127.0.0.1:9", settings, engine, committing_factory, storage)
+    silent = context_at("http://127.0.0.1:9")
     assert await warm_up_beside_jobs(silent) == 0
 
 
-async def test_the_warm_up_gives_way_to_the_first_job(
-    settings: Settings,
-    engine: AsyncEngine,
-    committing_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-) -> None:
+async def test_the_warm_up_gives_way_to_the_first_job(context_at: ContextAt) -> None:
     with ScriptedServer([chat_completion("x")]) as server:
-        context = context_on(server.url, settings, engine, committing_factory, storage)
+        context = context_at(server.url)
         jobs_loop = asyncio.get_running_loop()
         steps_run = 0
 
