@@ -11,7 +11,7 @@ from bundled_services.llm_service.opening_turns import DEFAULT_BUDGET_BYTES, Ope
 from bundled_services.llm_service.sampling import GrammarCheckedLlama
 
 # The server's options are llama_cpp.server's own, so the cache's budget comes from the environment
-# (0 turns it off; the benchmarks compare both ways).
+# (0 turns it off).
 BUDGET_VARIABLE = "ASCEND_LLM_OPENING_CACHE_MB"
 
 

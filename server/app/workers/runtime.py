@@ -27,11 +27,11 @@ class WorkerRuntime:
         self._runner: asyncio.Runner | None = None
         self._resources: JobContext | None = None
         self._lock = threading.Lock()
-        self._jobs_arrived = 0
+        self._job_arrived = False
 
     def run(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
-        # Counted before the wait: background work checks it to give way to a job already queued.
-        self._jobs_arrived += 1
+        # Set before the wait: background work checks it to give way to a job already queued.
+        self._job_arrived = True
         with self._lock:
             return self._run_locked(job)
 
@@ -39,7 +39,7 @@ class WorkerRuntime:
         """Run `step` as a job would, unless a job has arrived already (False then): preparation for
         the first job gives way to it rather than delay it."""
         with self._lock:
-            if self._jobs_arrived:
+            if self._job_arrived:
                 return False
             self._run_locked(step)
             return True
