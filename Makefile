@@ -34,6 +34,14 @@ $(SYSTEM_STAMP): Makefile
 	fi
 	@mkdir -p $(VENV) && touch $@
 
+# llama-cpp-python compiles llama.cpp for this CPU (-march=native), AMX kernels included where the CPU
+# has them (Sapphire Rapids and later), and those crash on the first matrix product of Q4_K_M weights
+# (ggml-org/llama.cpp#20824; seen here on a 2-core Xeon VM). Built without AMX, llama.cpp uses the same
+# CPU's AVX-512 kernels. pip caches the built wheel without regard to these flags: `ascend doctor`
+# tells when a wheel cached before them is installed (`pip cache remove llama_cpp_python`, then rebuild).
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+export CMAKE_ARGS ?= -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'
+
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

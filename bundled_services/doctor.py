@@ -136,6 +136,8 @@ def check_models(environ: Mapping[str, str]) -> list[Check]:
         checks.append(
             _pinned_file(f"language model ({key})", paths.models_dir_path() / spec.filename, spec.sha256)
         )
+    if runs_llm_here(environ):
+        checks.append(check_llama_build())
     folder = paths.models_dir_path() / embedding_model.MODEL_DIRNAME
     found = embedding_model.problems(folder)
     if found:
@@ -143,6 +145,19 @@ def check_models(environ: Mapping[str, str]) -> list[Check]:
     else:
         checks.append(Check("embedding model", f"{folder} ({_size(folder)}), every file's sha256 verified"))
     return checks
+
+
+def check_llama_build() -> Check:
+    """What llama.cpp was compiled for, and whether that runs the pinned models (`llm_service.build`)."""
+    try:
+        from bundled_services.llm_service import build
+    except ImportError:
+        return Check("llama.cpp build", "llama-cpp-python is not installed", False)
+    info = build.system_info()
+    problem = build.build_problem(info)
+    if problem is not None:
+        return Check("llama.cpp build", problem, False)
+    return Check("llama.cpp build", "CPU features: " + (", ".join(build.built_features(info)) or "none"))
 
 
 def _version(distribution: str) -> str | None:

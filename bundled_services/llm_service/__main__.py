@@ -8,10 +8,16 @@ import sys
 import llama_cpp
 import llama_cpp.server.__main__ as llama_server
 
+from bundled_services.llm_service import build
 from bundled_services.llm_service.model import ServedLlama
 
 
 def main() -> None:
+    # Said at start, in the log the supervisor shows when a service fails to start: otherwise the
+    # server loads the model, answers its health probe and dies on the first request.
+    problem = build.build_problem(build.system_info())
+    if problem is not None:
+        sys.exit(problem)
     # What the opening-turn cache does goes to the server's log, next to llama.cpp's own timings.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))

@@ -23,6 +23,9 @@ def test_doctor_names_what_is_missing_and_creates_nothing(scratch: Path) -> None
     assert any("language model (default)" in line and "missing" in line for line in missing)
     assert any("embedding model" in line for line in missing)
     assert any("stack" in line and "not running" in line for line in lines)
+    build = next(line for line in lines if "llama.cpp build" in line)
+    assert build.lstrip().startswith("ok"), build
+    assert "AVX" in build, build
     assert "Something needs fixing" in lines[-1]
     assert not data_dir.exists()
     assert not empty_models.exists()
