@@ -11,7 +11,9 @@ from app.services.gap_analysis import (
     Signals,
     combine,
     job_title,
+    line_named,
     requirement_candidates,
+    resume_lines_shown,
     summarise,
     term_coverage,
 )
@@ -94,3 +96,16 @@ def test_summary_names_what_is_missing() -> None:
     assert summarise(assessments) == (
         "Your resume clearly covers 1 of the 3 requirements. Not shown yet: Go; Terraform."
     )
+
+
+def test_the_model_names_a_resume_line_by_its_label_and_gets_that_line() -> None:
+    shown = ["Led the Kafka migration for settlements", "Mentored four engineers"]
+    assert resume_lines_shown(shown) == (
+        "   a) Led the Kafka migration for settlements\n   b) Mentored four engineers"
+    )
+    assert resume_lines_shown([]) == "   (no resume lines)"
+    assert line_named("b", shown) == "Mentored four engineers"
+    assert line_named("a", shown) == "Led the Kafka migration for settlements"
+    assert line_named("none", shown) is None
+    # A resume of one line shows only "a": naming "b" names nothing.
+    assert line_named("b", shown[:1]) is None

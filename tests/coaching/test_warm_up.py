@@ -130,7 +130,7 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
     job_replies = [
         # the gap analysis: requirements, judgements, suggestions
         chat_completion(json.dumps({"requirements": ["Go", "Kafka", "incident leadership"]})),
-        chat_completion(json.dumps({"judgements": [{"index": 1, "status": "met", "evidence": ""}]})),
+        chat_completion(json.dumps({"judgements": [{"index": 1, "status": "met", "line": "none"}]})),
         chat_completion(
             json.dumps({"suggestions": ["Quantify the Kafka migration with its settlement time."]})
         ),
