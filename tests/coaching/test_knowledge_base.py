@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from app.db.models import KnowledgeBaseChunk
 from app.services import knowledge_base
+from app.services.agent import AGENT_PASSAGE_CHARS, AgentTools
 from app.services.embedding import EmbeddingService
 from tests.coaching.conftest import KNOWLEDGE_BASE
 
@@ -113,3 +115,48 @@ def test_an_excerpt_is_whole_sentences_within_its_budget() -> None:
     assert knowledge_base.excerpt("## Heading\nShort advice.", 60) == "## Heading\nShort advice."
     # No sentence end in reach: cut at the budget rather than return nothing.
     assert knowledge_base.excerpt("A" * 100, 40) == "A" * 40
+
+
+async def test_a_focused_excerpt_keeps_the_sentences_about_the_query_in_their_order(
+    embeddings: EmbeddingService,
+) -> None:
+    passage = (
+        "## Delivery\n"
+        "Filler words such as um and uh make an answer sound unsure.\n"
+        "Pause silently instead of saying um while you think.\n"
+        "## System design\n"
+        "Shard the orders table by merchant once one primary cannot keep up with writes.\n"
+        "Put a read-through cache in front of the product catalogue.\n"
+        "## Resumes\n"
+        "Start every resume bullet with a strong verb and end it with a number."
+    )
+    focused = await knowledge_base.focused_excerpt(
+        embeddings, "how do I stop saying um and uh", passage, max_chars=120
+    )
+    assert len(focused) <= 120
+    assert "Pause silently instead of saying um" in focused
+    assert "Shard" not in focused
+    assert "resume bullet" not in focused
+    lines = passage.splitlines()
+    assert [lines.index(line) for line in focused.splitlines()] == sorted(
+        lines.index(line) for line in focused.splitlines()
+    )
+    # A passage within the budget is read whole.
+    short = "Lead with the result. Then give the numbers."
+    assert await knowledge_base.focused_excerpt(embeddings, "anything", short, max_chars=200) == short
+
+
+async def test_the_agent_reads_focused_excerpts_of_what_it_searched(
+    seeded_knowledge_base: int,
+    committing_factory: async_sessionmaker[AsyncSession],
+    embeddings: EmbeddingService,
+) -> None:
+    tools = AgentTools(session_factory=committing_factory, embeddings=embeddings, user_id=uuid.uuid4())
+    search = next(tool for tool in tools.as_langchain_tools() if tool.name == "rag_knowledge_search")
+    query = "how do I stop saying um and uh when I answer"
+    read = await search.ainvoke({"query": query, "top_k": 2})
+    whole = await tools.rag_knowledge_search(query, 2)
+    assert len(read) == 2
+    assert all(len(passage) <= AGENT_PASSAGE_CHARS for passage in read)
+    assert all(len(passage) > AGENT_PASSAGE_CHARS for passage in whole)
+    assert any("filler" in passage.lower() for passage in read)

@@ -36,6 +36,10 @@ from app.services.llm.local import WARM_UP_PROMPT
 logger = logging.getLogger(__name__)
 
 NOT_FOUND = "(not found)"
+# What the agent reads of each knowledge-base passage: the sentences closest to its query, about 170
+# tokens. A whole 512-token chunk is 8-12 s of reading on two cores, and most of it is about
+# something else than what the agent asked.
+AGENT_PASSAGE_CHARS = 800
 # Room for a full judgement; without a cap a small model that rambles holds the CPU for minutes.
 MAX_COMPLETION_TOKENS = 900
 
@@ -103,6 +107,14 @@ class AgentTools:
         self.passages_read += len(passages)
         return passages
 
+    async def rag_knowledge_search_for_agent(self, query: str, top_k: int = 3) -> list[str]:
+        """`rag_knowledge_search` as the agent calls it: each passage cut to what bears on the query."""
+        passages = await self.rag_knowledge_search(query, top_k)
+        return [
+            await knowledge_base.focused_excerpt(self.embeddings, query, passage, AGENT_PASSAGE_CHARS)
+            for passage in passages
+        ]
+
     async def analyze_delivery_metrics(self, transcript: str) -> dict[str, int | float]:
         """filler_word_count, words_per_minute and pace_rating by the spec's formulas."""
         self.calls.append("analyze_delivery_metrics")
@@ -114,16 +126,26 @@ class AgentTools:
         }
 
     def as_langchain_tools(self) -> list[BaseTool]:
-        specs = (
-            (self.get_resume_text, "Return the candidate's resume text for a resume id."),
-            (self.get_job_description_text, "Return the job description of an interview session id."),
-            (self.get_transcript, "Return the transcript of a recorded answer for a recording id."),
+        specs: tuple[tuple[str, Callable[..., Awaitable[Any]], str], ...] = (
+            ("get_resume_text", self.get_resume_text, "Return the candidate's resume text for a resume id."),
             (
-                self.rag_knowledge_search,
+                "get_job_description_text",
+                self.get_job_description_text,
+                "Return the job description of an interview session id.",
+            ),
+            (
+                "get_transcript",
+                self.get_transcript,
+                "Return the transcript of a recorded answer for a recording id.",
+            ),
+            (
+                "rag_knowledge_search",
+                self.rag_knowledge_search_for_agent,
                 "Search the coaching knowledge base (STAR method, resumes, behavioural questions, "
                 "communication, system design) and return the top_k most relevant passages.",
             ),
             (
+                "analyze_delivery_metrics",
                 self.analyze_delivery_metrics,
                 "Measure a transcript's delivery: filler_word_count, words_per_minute, pace_rating (0-10).",
             ),
@@ -131,24 +153,23 @@ class AgentTools:
         return [
             StructuredTool.from_function(
                 coroutine=function,
-                name=function.__name__,
+                name=name,
                 description=description,
-                args_schema=AGENT_FACING_ARGUMENTS.get(function.__name__),
+                args_schema=AGENT_FACING_ARGUMENTS.get(name),
             )
-            for function, description in specs
+            for name, function, description in specs
         ]
 
 
 class KnowledgeSearchArguments(BaseModel):
     """`rag_knowledge_search`'s arguments as the agent states them. The function keeps the spec's
-    default (top_k 3), but an agent that leaves top_k out gets three 512-token chunks to read, some
-    20 s on two cores, and the report agent's last call then outgrows its context: here it always
-    says how many passages it wants."""
+    default (top_k 3), but an agent that leaves top_k out gets three passages to read where it needs
+    one, some 10 s more on two cores: here it always says how many it wants."""
 
     query: str = Field(description="what to look for")
     # No bounds here: a weak model's top_k 0 would fail the call and the agent go on without a search;
     # the function clamps it instead.
-    top_k: int = Field(description="how many passages to return; each is a 512-token chunk")
+    top_k: int = Field(description="how many passages to return")
 
 
 AGENT_FACING_ARGUMENTS: dict[str, type[BaseModel]] = {"rag_knowledge_search": KnowledgeSearchArguments}

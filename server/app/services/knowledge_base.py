@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import delete, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,6 +117,35 @@ def excerpt(passage: str, max_chars: int) -> str:
         return text
     cut = max((match.end() for match in _SENTENCE_END.finditer(text, 0, max_chars)), default=0)
     return text[: cut if cut > max_chars // 2 else max_chars].rstrip()
+
+
+def passage_sentences(passage: str) -> list[str]:
+    """A chunk's sentences, headings and list items, in order (markdown's line breaks end them too)."""
+    parts: list[str] = []
+    for line in passage.splitlines():
+        parts.extend(part.strip() for part in re.split(r"(?<=[.!?])\s+", line) if part.strip())
+    return parts
+
+
+async def focused_excerpt(embeddings: EmbeddingService, query: str, passage: str, max_chars: int) -> str:
+    """The passage's sentences closest in meaning to `query`, in their own order, within `max_chars`.
+
+    A retrieved chunk holds a few sections of a guide, and the start of it is often not the part the
+    query was about: whole sentences are picked by their similarity to the query instead.
+    """
+    parts = passage_sentences(passage)
+    if len(passage) <= max_chars or len(parts) < 2:
+        return excerpt(passage, max_chars)
+    vectors = np.asarray(await embeddings.embed_texts([query, *parts]), dtype=np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    similarity = vectors[1:] @ vectors[0]
+    chosen: list[int] = []
+    used = 0
+    for index in (int(position) for position in np.argsort(-similarity)):
+        if used + len(parts[index]) + 1 <= max_chars:
+            chosen.append(index)
+            used += len(parts[index]) + 1
+    return "\n".join(parts[index] for index in sorted(chosen)) or excerpt(passage, max_chars)
 
 
 def markdown_files(folder: Path) -> list[Path]:
