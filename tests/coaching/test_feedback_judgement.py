@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from pydantic import ValidationError
 
 from app.services import delivery_metrics
 from app.services.agent import AgentTools, opening_messages
@@ -34,6 +36,13 @@ def test_a_quote_found_in_the_answer_is_shown_with_the_assessment() -> None:
     # Case, punctuation and spacing aside, the words are the candidate's.
     text = component_text(judged("my task was to bring it under 200  milliseconds."), TRANSCRIPT)
     assert text == 'Specific and measurable. You said: "my task was to bring it under 200 milliseconds."'
+
+
+@pytest.mark.parametrize("assessment", ["25", "15.", " - "])
+def test_an_assessment_without_words_is_refused(assessment: str) -> None:
+    # The model once wrote its points into the assessment, which the report showed as the judgement.
+    with pytest.raises(ValidationError, match="must say in words"):
+        StarComponentJudgement(quote="", assessment=assessment, points=25)
 
 
 def test_a_quote_the_candidate_never_said_is_dropped() -> None:

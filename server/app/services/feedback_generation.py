@@ -9,10 +9,11 @@ one schema-constrained generation fed with the tools' outputs writes it instead.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.dialects.postgresql import insert
 
 from app.db.models import Feedback, InterviewSession, Recording
@@ -41,6 +42,15 @@ class StarComponentJudgement(BaseModel):
     assessment: str = Field(min_length=1)
     points: StarPoints
 
+    @field_validator("assessment")
+    @classmethod
+    def assessment_in_words(cls, assessment: str) -> str:
+        # The 1.5B model has written its points into the assessment ("25"), which the report would
+        # show as the component's whole judgement.
+        if not re.search(r"[A-Za-z]{2,}", assessment):
+            raise ValueError("the assessment must say in words how the component was covered")
+        return assessment
+
 
 class FeedbackJudgement(BaseModel):
     """What the model decides; the application turns it into the spec's FeedbackReport."""
@@ -59,12 +69,12 @@ class FeedbackJudgement(BaseModel):
 
 JUDGEMENT_INSTRUCTIONS = (
     "Judge only what the candidate said in the transcript; never describe anything that is not in it. "
-    "For each STAR component (situation, task, action, result): quote the candidate's own words that "
-    "cover it (empty when they never said it), judge it in one short sentence, and give points: 25 fully "
-    "present and specific, 15 present but vague, 5 barely mentioned, 0 missing. Then one or two "
-    "sentences of overall assessment, and 3 recommendations for answering better next time: each "
-    "names what to add, cut or rephrase (quoting the words to change), never something the candidate "
-    "already did, in one or two sentences, following the coaching notes. The "
+    "For each STAR component (situation, task, action, result): quote the few words of the candidate's "
+    "own (at most 12) that show it (empty when they never said it), judge it in one short sentence, "
+    "and give points: 25 fully present and specific, 15 present but vague, 5 barely mentioned, 0 "
+    "missing. Then one sentence of overall assessment, and 3 recommendations for answering better "
+    "next time: each one sentence that names what to add, cut or rephrase (quoting the words to "
+    "change), never something the candidate already did, following the coaching notes. The "
     "application computes every score from your points and the measured delivery, so give "
     "judgements, not scores."
 )
@@ -72,8 +82,8 @@ JUDGEMENT_INSTRUCTIONS = (
 # (about 20 s on 2 cores), and a small model copies their example answers into its judgement.
 KNOWLEDGE_PASSAGES = 2
 KNOWLEDGE_EXCERPT_CHARS = 500
-# The agent reads whole chunks, as its tool returns them: each is 512 tokens, some 8 s of reading on
-# 2 cores before the judgement, and the best one carries advice enough for three recommendations.
+# The agent reads the sentences of each passage closest to its query (agent.AGENT_PASSAGE_CHARS); the
+# best passage carries advice enough for three recommendations.
 AGENT_KNOWLEDGE_PASSAGES = 1
 METRICS_CALL_ID = "measured-delivery"
 
