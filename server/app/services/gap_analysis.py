@@ -76,7 +76,7 @@ class RequirementJudgement(BaseModel):
     index: int
     status: Literal["met", "partial", "missing"]
     # Which line shown proves it, by its label: copying the line out would be some 25 tokens of
-    # writing per requirement (a few seconds a gap analysis on two cores), and a small model garbles
+    # writing per requirement judged (2-3 s each on a slow 2-core machine), and a small model garbles
     # what it copies.
     line: Literal["a", "b", "none"]
 
@@ -89,7 +89,7 @@ SUGGESTIONS = 3
 
 
 class ResumeSuggestions(BaseModel):
-    # Bounded as asked: the model wrote five where the prompt asked for three, 12 s more on two cores.
+    # Bounded as asked: the 1.5B model wrote five where the prompt asked for three.
     suggestions: list[str] = Field(min_length=1, max_length=SUGGESTIONS)
 
 
