@@ -130,8 +130,9 @@ async def test_a_focused_excerpt_keeps_the_sentences_about_the_query_in_their_or
         "## Resumes\n"
         "Start every resume bullet with a strong verb and end it with a number."
     )
-    focused = await knowledge_base.focused_excerpt(
-        embeddings, "how do I stop saying um and uh", passage, max_chars=120
+    short = "Lead with the result. Then give the numbers."
+    focused, whole = await knowledge_base.focused_excerpts(
+        embeddings, "how do I stop saying um and uh", [passage, short], max_chars=120
     )
     assert len(focused) <= 120
     assert "Pause silently instead of saying um" in focused
@@ -142,8 +143,7 @@ async def test_a_focused_excerpt_keeps_the_sentences_about_the_query_in_their_or
         lines.index(line) for line in focused.splitlines()
     )
     # A passage within the budget is read whole.
-    short = "Lead with the result. Then give the numbers."
-    assert await knowledge_base.focused_excerpt(embeddings, "anything", short, max_chars=200) == short
+    assert whole == short
 
 
 async def test_the_agent_reads_focused_excerpts_of_what_it_searched(

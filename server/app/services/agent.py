@@ -110,10 +110,7 @@ class AgentTools:
     async def rag_knowledge_search_for_agent(self, query: str, top_k: int = 3) -> list[str]:
         """`rag_knowledge_search` as the agent calls it: each passage cut to what bears on the query."""
         passages = await self.rag_knowledge_search(query, top_k)
-        return [
-            await knowledge_base.focused_excerpt(self.embeddings, query, passage, AGENT_PASSAGE_CHARS)
-            for passage in passages
-        ]
+        return await knowledge_base.focused_excerpts(self.embeddings, query, passages, AGENT_PASSAGE_CHARS)
 
     async def analyze_delivery_metrics(self, transcript: str) -> dict[str, int | float]:
         """filler_word_count, words_per_minute and pace_rating by the spec's formulas."""

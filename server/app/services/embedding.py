@@ -20,7 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, cast
 
+import numpy as np
 import platformdirs
+from numpy.typing import NDArray
 
 from app.core.config import Settings, get_settings
 
@@ -177,6 +179,13 @@ class EmbeddingService:
     async def embed_query(self, text: str) -> list[float]:
         (vector,) = await self.embed_texts([text])
         return vector
+
+
+def unit_rows(vectors: list[list[float]]) -> NDArray[np.float32]:
+    """The vectors as rows of unit length, so that their dot products are cosine similarities."""
+    rows = np.asarray(vectors, dtype=np.float32)
+    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    return rows
 
 
 _services: dict[tuple[str, int], EmbeddingService] = {}

@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from app.schemas.gap_analysis import GapAnalysis, RequirementAssessment, RequirementStatus
-from app.services.embedding import EmbeddingService
+from app.services.embedding import EmbeddingService, unit_rows
 from app.services.knowledge_base import excerpt
 from app.services.llm import LLMOutputError, LLMProvider
 
@@ -339,8 +339,7 @@ class GapAnalyzer:
     ) -> tuple[list[float], list[list[str]]]:
         if not requirements or not lines:
             return [0.0] * len(requirements), [[] for _ in requirements]
-        vectors = np.asarray(await self._embeddings.embed_texts(requirements + lines), dtype=np.float32)
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        vectors = unit_rows(await self._embeddings.embed_texts(requirements + lines))
         scores = vectors[: len(requirements)] @ vectors[len(requirements) :].T
         best = np.argsort(-scores, axis=1)[:, :2]
         return (

@@ -18,7 +18,7 @@ from sqlalchemy import delete, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import KnowledgeBaseChunk
-from app.services.embedding import EmbeddingService
+from app.services.embedding import EmbeddingService, unit_rows
 
 logger = logging.getLogger(__name__)
 
@@ -127,25 +127,39 @@ def passage_sentences(passage: str) -> list[str]:
     return parts
 
 
-async def focused_excerpt(embeddings: EmbeddingService, query: str, passage: str, max_chars: int) -> str:
-    """The passage's sentences closest in meaning to `query`, in their own order, within `max_chars`.
+async def focused_excerpts(
+    embeddings: EmbeddingService, query: str, passages: list[str], max_chars: int
+) -> list[str]:
+    """Each passage cut to its sentences closest in meaning to `query`, in their own order, within
+    `max_chars` (one embedding call for the query and every sentence).
 
     A retrieved chunk holds a few sections of a guide, and the start of it is often not the part the
     query was about: whole sentences are picked by their similarity to the query instead.
     """
-    parts = passage_sentences(passage)
-    if len(passage) <= max_chars or len(parts) < 2:
-        return excerpt(passage, max_chars)
-    vectors = np.asarray(await embeddings.embed_texts([query, *parts]), dtype=np.float32)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    split = [passage_sentences(passage) for passage in passages]
+    to_cut = [
+        index for index, passage in enumerate(passages) if len(passage) > max_chars and len(split[index]) > 1
+    ]
+    sentences = [sentence for index in to_cut for sentence in split[index]]
+    excerpts = [excerpt(passage, max_chars) for passage in passages]
+    if not sentences:
+        return excerpts
+    vectors = unit_rows(await embeddings.embed_texts([query, *sentences]))
     similarity = vectors[1:] @ vectors[0]
-    chosen: list[int] = []
-    used = 0
-    for index in (int(position) for position in np.argsort(-similarity)):
-        if used + len(parts[index]) + 1 <= max_chars:
-            chosen.append(index)
-            used += len(parts[index]) + 1
-    return "\n".join(parts[index] for index in sorted(chosen)) or excerpt(passage, max_chars)
+    offset = 0
+    for index in to_cut:
+        parts = split[index]
+        scores = similarity[offset : offset + len(parts)]
+        offset += len(parts)
+        chosen: list[int] = []
+        used = 0
+        for position in (int(found) for found in np.argsort(-scores)):
+            if used + len(parts[position]) + 1 <= max_chars:
+                chosen.append(position)
+                used += len(parts[position]) + 1
+        if chosen:
+            excerpts[index] = "\n".join(parts[position] for position in sorted(chosen))
+    return excerpts
 
 
 def markdown_files(folder: Path) -> list[Path]:
