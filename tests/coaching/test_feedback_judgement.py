@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from llama_cpp.llama_grammar import LlamaGrammar
 from pydantic import ValidationError
 
 from app.services import delivery_metrics
 from app.services.agent import AgentTools, opening_messages
 from app.services.embedding import EmbeddingService
 from app.services.feedback_generation import (
+    QUOTE_CHARS,
+    REMARK_CHARS,
     FeedbackJudgement,
     StarComponentJudgement,
     build_report,
@@ -43,6 +47,13 @@ def test_an_assessment_without_words_is_refused(assessment: str) -> None:
     # The model once wrote its points into the assessment, which the report showed as the judgement.
     with pytest.raises(ValidationError, match="must say in words"):
         StarComponentJudgement(quote="", assessment=assessment, points=25)
+
+
+def test_a_quote_cut_by_its_cap_keeps_its_whole_words() -> None:
+    cut = TRANSCRIPT[:QUOTE_CHARS]
+    assert cut.endswith("I profil")  # "I profiled it", stopped by the grammar's cap
+    text = component_text(judged(cut), TRANSCRIPT)
+    assert text.endswith('You said: "' + cut.removesuffix(" profil") + '"')
 
 
 def test_a_quote_the_candidate_never_said_is_dropped() -> None:
@@ -128,3 +139,33 @@ def test_a_judgement_that_quotes_nothing_of_the_answer_is_not_about_it() -> None
     # Four quotes from an example answer in the knowledge base, none from the candidate.
     example = "I started by adding tracing to the request path"
     assert not quotes_the_answer(judgement(example, example, example, ""), TRANSCRIPT)
+
+
+def test_the_schema_holds_the_local_model_to_one_short_sentence_each() -> None:
+    schema = FeedbackJudgement.model_json_schema()
+    assessment = schema["$defs"]["StarComponentJudgement"]["properties"]["assessment"]
+    assert assessment["maxLength"] == REMARK_CHARS + 1
+    assert schema["properties"]["recommendations"]["maxItems"] == 3
+    # llama-cpp-python turns a schema it cannot convert into a grammar for any JSON at all, silently.
+    # (verbose: the quiet mode leaks a file handle)
+    grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=True)._grammar
+    assert r'StarComponentJudgement-assessment-1 ::= [^."\\\n\r]' in grammar
+    sentence = re.compile(assessment["pattern"])
+    assert sentence.match("Names the API and its latency target.")
+    assert not sentence.match("Names the API. And its target.")
+    assert not sentence.match("x" * (REMARK_CHARS + 1))
+
+
+def test_a_cloud_model_judgement_longer_than_asked_is_kept() -> None:
+    # Only the local grammar enforces the caps; a second sentence is no reason to lose a judgement.
+    long = "Clear situation. " * 12
+    judgement = FeedbackJudgement(
+        situation=judged("our checkout API was slow at peak"),
+        task=StarComponentJudgement(quote="", assessment=long, points=15),
+        action=judged(""),
+        result=judged(""),
+        overall_assessment=long,
+        recommendations=["One.", "Two.", "Three.", "Four."],
+    )
+    assert len(judgement.recommendations) == 4
+    assert judgement.task.assessment == long

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.dialects.postgresql import insert
@@ -27,20 +27,36 @@ from app.services.knowledge_base import excerpt
 from app.services.llm import get_llm_provider, without_control_characters
 from app.services.prompts import COACH_SYSTEM_PROMPT
 from app.services.quotes import verified_quote
+from app.services.sentences import finished_sentence, one_sentence
 from app.services.session_progress import complete_session_if_done
 
 logger = logging.getLogger(__name__)
 
 StarPoints = Literal[25, 15, 5, 0]
 ReportPath = Literal["agent", "fallback"]
+# The instructions ask for one sentence, which the report agent, deep in its long context, ignores:
+# it has written a paragraph for each recommendation and the same paragraph twice more (250 tokens,
+# 25 s on two cores). The schema holds the local model to one sentence of so many characters.
+QUOTE_CHARS = 120
+REMARK_CHARS = 100
+SENTENCE_CHARS = 180
+# Asked for, and the fewest the report may carry (the spec allows 5): each further one is some 40
+# tokens, 4 s to write.
+RECOMMENDATIONS = 3
+
+
+Remark = Annotated[str, one_sentence(REMARK_CHARS)]
+Sentence = Annotated[str, one_sentence(SENTENCE_CHARS)]
 
 
 class StarComponentJudgement(BaseModel):
     # Asked for first: a model that has to point at the candidate's words before judging them judges
     # the answer, not the knowledge base's example answers sitting in the same prompt.
-    quote: str
-    assessment: str = Field(min_length=1)
+    quote: str = Field(json_schema_extra={"maxLength": QUOTE_CHARS})
+    # Before the assessment: asked after it, the 1.5B model wrote its points there ("25") and in the
+    # agent's long context never got to words at all.
     points: StarPoints
+    assessment: Remark
 
     @field_validator("assessment")
     @classmethod
@@ -59,8 +75,10 @@ class FeedbackJudgement(BaseModel):
     task: StarComponentJudgement
     action: StarComponentJudgement
     result: StarComponentJudgement
-    overall_assessment: str = Field(min_length=1)
-    recommendations: list[str] = Field(min_length=3, max_length=5)
+    overall_assessment: Sentence
+    recommendations: list[Sentence] = Field(
+        min_length=RECOMMENDATIONS, max_length=5, json_schema_extra={"maxItems": RECOMMENDATIONS}
+    )
 
     @property
     def star_quality(self) -> int:
@@ -70,11 +88,11 @@ class FeedbackJudgement(BaseModel):
 JUDGEMENT_INSTRUCTIONS = (
     "Judge only what the candidate said in the transcript; never describe anything that is not in it. "
     "For each STAR component (situation, task, action, result): quote the few words of the candidate's "
-    "own (at most 12) that show it (empty when they never said it), judge it in one short sentence, "
-    "and give points: 25 fully present and specific, 15 present but vague, 5 barely mentioned, 0 "
-    "missing. Then one sentence of overall assessment, and 3 recommendations for answering better "
-    "next time: each one sentence that names what to add, cut or rephrase (quoting the words to "
-    "change), never something the candidate already did, following the coaching notes. The "
+    "own (at most 12) that show it (empty when they never said it), give points (25 fully present "
+    "and specific, 15 present but vague, 5 barely mentioned, 0 missing) and judge it in a few words. "
+    "Then one sentence of overall assessment, and 3 recommendations for answering better next time: "
+    "each one sentence that names what to add, cut or rephrase (quoting the words to change in single "
+    "quotes), never something the candidate already did, following the coaching notes. The "
     "application computes every score from your points and the measured delivery, so give "
     "judgements, not scores."
 )
@@ -90,8 +108,12 @@ METRICS_CALL_ID = "measured-delivery"
 
 def component_text(judgement: StarComponentJudgement, transcript: str) -> str:
     """The assessment, with the candidate's words it rests on when they really are in the answer."""
-    assessment = " ".join(judgement.assessment.split())
-    quote = verified_quote(judgement.quote, transcript)
+    assessment = finished_sentence(judgement.assessment, REMARK_CHARS)
+    quoted = judgement.quote
+    if len(quoted) >= QUOTE_CHARS:
+        # Cut by the cap, most likely inside a word, which is not the candidate's.
+        quoted = quoted.rsplit(" ", 1)[0]
+    quote = verified_quote(quoted, transcript)
     return f'{assessment} You said: "{quote}"' if quote else assessment
 
 
@@ -109,7 +131,7 @@ def build_report(
             task=component_text(judgement.task, transcript),
             action=component_text(judgement.action, transcript),
             result=component_text(judgement.result, transcript),
-            overall_assessment=judgement.overall_assessment,
+            overall_assessment=finished_sentence(judgement.overall_assessment, SENTENCE_CHARS),
         ),
         delivery_metrics=DeliveryMetrics(
             filler_word_count=metrics.filler_word_count,
@@ -117,7 +139,7 @@ def build_report(
             pace_rating=round(metrics.pace_rating, 2),
             confidence_score=round(min(10.0, max(0.0, confidence)), 2),
         ),
-        recommendations=[" ".join(item.split()) for item in judgement.recommendations],
+        recommendations=[finished_sentence(item, SENTENCE_CHARS) for item in judgement.recommendations],
         overall_score=round(min(100.0, max(0.0, overall)), 2),
         star_quality=float(judgement.star_quality),
         delivery_quality=round(delivery, 2),
