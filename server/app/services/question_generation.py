@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +22,7 @@ from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError
 from app.services.llm import get_llm_provider
 from app.services.prompts import QUESTION_WRITER_SYSTEM_PROMPT
+from app.services.sentences import one_sentence
 from app.services.session_progress import complete_session_if_done
 
 logger = logging.getLogger(__name__)
@@ -43,8 +45,20 @@ BEHAVIOURAL_FORM = (
 )
 
 
+# A 25-word question, as BEHAVIOURAL_FORM asks; the local model's grammar ends it there or at its
+# question mark (see `sentences`).
+QUESTION_CHARS = 170
+
+
 class QuestionSet(BaseModel):
-    questions: list[str] = Field(min_length=MIN_QUESTIONS, max_length=MAX_QUESTIONS)
+    # The schema asks for one more than the fewest the spec allows, a spare for a near-repeat: each
+    # further question is some 30 tokens, 3-4 s on two cores, and the 1.5B model filled the eight
+    # allowed with near-repeats.
+    questions: list[Annotated[str, one_sentence(QUESTION_CHARS, endings=".?")]] = Field(
+        min_length=MIN_QUESTIONS,
+        max_length=MAX_QUESTIONS,
+        json_schema_extra={"maxItems": MIN_QUESTIONS + 1},
+    )
 
 
 def distinct_questions(candidates: list[str]) -> list[str]:
