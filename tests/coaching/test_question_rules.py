@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.question_generation import distinct_questions
+from app.services.question_generation import QUESTION_CHARS, distinct_questions
 
 
 def test_questions_are_trimmed_deduplicated_and_capped() -> None:
@@ -23,3 +23,12 @@ def test_questions_are_trimmed_deduplicated_and_capped() -> None:
         "Walk me through a design review you ran.",
     ]
     assert len(questions) == 8
+
+
+def test_a_question_stopped_by_its_cap_ends_at_a_whole_clause() -> None:
+    asked = "Tell me about the incident at DataWorks you led as the on-call engineer for payments"
+    cut = (
+        asked + ", and how you wrote the postmortem that changed the release process for every team after"
+    )[:QUESTION_CHARS]
+    assert len(cut) == QUESTION_CHARS
+    assert distinct_questions([cut]) == [asked + "?"]

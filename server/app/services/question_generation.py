@@ -22,7 +22,7 @@ from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError
 from app.services.llm import get_llm_provider
 from app.services.prompts import QUESTION_WRITER_SYSTEM_PROMPT
-from app.services.sentences import one_sentence
+from app.services.sentences import finished_sentence, one_sentence
 from app.services.session_progress import complete_session_if_done
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def distinct_questions(candidates: list[str]) -> list[str]:
     seen: set[str] = set()
     kept: list[str] = []
     for candidate in candidates:
-        question = " ".join(candidate.split()).strip(" -*\"'")
+        question = finished_sentence(candidate, QUESTION_CHARS, ending="?").strip(" -*\"'")
         fingerprint = "".join(ch for ch in question.lower() if ch.isalnum())
         if len(question.split()) < MIN_QUESTION_WORDS or fingerprint in seen:
             continue
