@@ -3,6 +3,7 @@ server with grammar-checked sampling and kept opening turns) on loopback."""
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,9 @@ def llm_server_process(
     ]  # fmt: skip
     if threads is not None:
         argv += ["--n_threads", str(threads)]
-    return ManagedProcess("language model", argv, log_path=log_path)
+    # Left to a SIGTERM, the server first finishes the request in flight, a prompt nobody will read
+    # the answer to (a minute of both cores on a busy laptop), before it lets go of 2 GB of memory.
+    return ManagedProcess("language model", argv, log_path=log_path, parent_death_signal=signal.SIGKILL)
 
 
 def spawn_llm_server(

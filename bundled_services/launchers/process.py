@@ -93,8 +93,8 @@ def tail(path: Path, lines: int = 30) -> str:
         return "(no log)"
 
 
-def _parent_death_signal() -> Callable[[], None] | None:
-    """A pre-exec hook asking Linux to SIGTERM the child if the supervisor dies, even by SIGKILL.
+def _parent_death_signal(signum: signal.Signals) -> Callable[[], None] | None:
+    """A pre-exec hook asking Linux to send the child `signum` if the supervisor dies, even by SIGKILL.
 
     Only from a single-threaded process's main thread: the kernel sends the signal when the thread
     that forked the child exits (a worker thread of a GUI's pool exits long before the app does),
@@ -108,7 +108,7 @@ def _parent_death_signal() -> Callable[[], None] | None:
     parent = os.getpid()
 
     def hook() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        prctl(_PR_SET_PDEATHSIG, signum)
         # The parent may have died between fork and prctl; then nobody would send the signal.
         if os.getppid() != parent:
             os._exit(1)
@@ -125,12 +125,17 @@ class ManagedProcess:
         log_path: Path,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
+        parent_death_signal: signal.Signals = signal.SIGTERM,
     ) -> None:
+        """`parent_death_signal` is what the process gets when the supervisor dies without stopping
+        it: SIGTERM lets it stop as it would be stopped; SIGKILL suits a service holding nothing worth
+        a graceful stop, which would first finish work whose reader is gone."""
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
+        self.parent_death_signal = parent_death_signal
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -156,7 +161,7 @@ class ManagedProcess:
                 cwd=self.cwd,
                 start_new_session=True,
                 umask=PRIVATE_UMASK,
-                preexec_fn=_parent_death_signal(),  # noqa: PLW1509
+                preexec_fn=_parent_death_signal(self.parent_death_signal),  # noqa: PLW1509
             )
 
     def running(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,10 @@ def spawn_speech_server(
     ]  # fmt: skip
     if threads is not None:
         argv += ["--threads", str(threads)]
-    process = ManagedProcess("speech recognition", argv, log_path=log_path)
+    # Like the language model: a transcription in flight has no reader once the supervisor is gone.
+    process = ManagedProcess(
+        "speech recognition", argv, log_path=log_path, parent_death_signal=signal.SIGKILL
+    )
     process.start()
     return SpeechServerHandle(
         transcribe_url=f"http://{LOOPBACK}:{port}/transcribe", port=port, process=process
