@@ -13,7 +13,7 @@ and counts which path wrote each question set and each report (the agent, or the
 fallback after the agent ran out of steps or time), from the worker's log. Prints a Markdown table
 of medians.
 
-    python -m bench.bench_practice [--models default small] [--runs 3]
+    python -m bench.bench_practice [--models default small] [--runs 3] [--keep-logs DIR]
 
 Run from the repository root with the models provisioned (`ASCEND_MODELS_DIR`, as in the Makefile).
 """
@@ -50,6 +50,9 @@ PREFIX_HIT = re.compile(r"prefix-match hit, remaining (\d+) prompt tokens")
 PROMPT_EVAL = re.compile(r"prompt eval time =\s+[\d.]+ ms /\s+(\d+) tokens")
 GENERATED = re.compile(r"^llama_perf_context_print:\s+eval time =\s+[\d.]+ ms /\s+(\d+) runs")
 TOTAL = re.compile(r"total time =\s+([\d.]+) ms")
+# With prompt-lookup guesses on, llama.cpp counts a checked batch as prompt: the server says itself
+# how many tokens each answer had and how many of them were guesses taken.
+WROTE = re.compile(r"wrote (\d+) tokens, (\d+) of them guessed")
 
 
 @dataclass
@@ -60,14 +63,19 @@ class ModelWork:
     prompt_tokens_read: int = 0
     prompt_tokens_restored: int = 0
     generated_tokens: int = 0
+    guesses_taken: int = 0
     seconds: float = 0.0
 
     @classmethod
     def from_log(cls, text: str) -> ModelWork:
         work = cls()
         kept = remaining = evaluated = None
+        written_by_server: int | None = None
         for line in text.splitlines():
-            if found := KEPT_TURN.search(line):
+            if found := WROTE.search(line):
+                written_by_server = (written_by_server or 0) + int(found.group(1))
+                work.guesses_taken += int(found.group(2))
+            elif found := KEPT_TURN.search(line):
                 if found.group(2) == "kept":
                     kept = int(found.group(1))
                 else:
@@ -85,12 +93,15 @@ class ModelWork:
                 work.seconds += float(found.group(1)) / 1000
                 work.requests += 1
                 kept = remaining = evaluated = None
+        if written_by_server is not None:
+            work.generated_tokens = written_by_server
         return work
 
     def describe(self) -> str:
         return (
             f"{self.requests} model calls, {self.seconds:.0f} s: read {self.prompt_tokens_read} prompt "
             f"tokens ({self.prompt_tokens_restored} more restored), wrote {self.generated_tokens}"
+            f" ({self.guesses_taken} of them guesses taken)"
         )
 
 
@@ -184,6 +195,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--models", nargs="+", choices=("default", "small"), default=["default", "small"])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--keep-logs", type=Path, metavar="DIR", help="copy each stack's logs to DIR/<model> at the end"
+    )
     args = parser.parse_args()
     results: dict[str, list[Timing]] = {}
     paths: dict[str, dict[str, dict[str, int]]] = {}
@@ -202,6 +216,8 @@ def main() -> None:
         finally:
             serve.send_signal(signal.SIGTERM)
             serve.wait(timeout=120)
+            if args.keep_logs is not None:
+                shutil.copytree(root / "data" / "logs", args.keep_logs / model, dirs_exist_ok=True)
             shutil.rmtree(root, ignore_errors=True)
     print(f"\n### `ascend practice` end to end, 60 s answer ({os.cpu_count()} cores, medians, seconds)\n")
     print(

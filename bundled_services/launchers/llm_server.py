@@ -47,6 +47,10 @@ def llm_server_process(
         "--host", LOOPBACK,
         "--port", str(port),
         "--n_ctx", str(CONTEXT_TOKENS),
+        # The server's default keeps the scores of every position it reads (152k floats a token:
+        # 600 KB copied per prompt token, up to 5 GB at 8,192) for logprobs, which Ascend never asks
+        # for; off, a prompt costs less and the server checks prompt-lookup guesses (`prompt_lookup`).
+        "--logits_all", "False",
     ]  # fmt: skip
     if threads is not None:
         argv += ["--n_threads", str(threads)]

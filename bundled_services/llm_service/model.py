@@ -1,5 +1,6 @@
-"""The embedded server's model: llama-cpp-python's `Llama` with grammar-checked sampling (`sampling`)
-and the memory of prompts' opening turns kept between requests (`opening_turns`)."""
+"""The embedded server's model: llama-cpp-python's `Llama` with grammar-checked sampling (`sampling`),
+guesses looked up in the prompt checked in each step (`prompt_lookup`) and the memory of prompts'
+opening turns kept between requests (`opening_turns`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from collections.abc import Generator, Mapping, Sequence
 from typing import Any
 
 from bundled_services.llm_service.opening_turns import DEFAULT_BUDGET_BYTES, OpeningTurnCache
-from bundled_services.llm_service.sampling import GrammarCheckedLlama
+from bundled_services.llm_service.prompt_lookup import MAX_GUESS, SpeculativeLlama
 
-# The server's options are llama_cpp.server's own, so the cache's budget comes from the environment
-# (0 turns it off).
+# The server's options are llama_cpp.server's own, so the cache's budget and the longest guess come
+# from the environment (0 turns either off).
 BUDGET_VARIABLE = "ASCEND_LLM_OPENING_CACHE_MB"
+GUESS_VARIABLE = "ASCEND_LLM_GUESS_TOKENS"
 
 
 def opening_cache_budget(environ: Mapping[str, str]) -> int:
@@ -28,9 +30,20 @@ def opening_cache_budget(environ: Mapping[str, str]) -> int:
     return int(megabytes * 1024 * 1024)
 
 
-class ServedLlama(GrammarCheckedLlama):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+def longest_guess(environ: Mapping[str, str]) -> int:
+    value = environ.get(GUESS_VARIABLE, "").strip()
+    if not value:
+        return MAX_GUESS
+    if not value.isdigit():
+        raise ValueError(f"{GUESS_VARIABLE} must be a whole number of tokens, not {value!r}")
+    return int(value)
+
+
+class ServedLlama(SpeculativeLlama):
+    def __init__(self, *args: Any, max_guess: int | None = None, **kwargs: Any) -> None:
+        if max_guess is None:
+            max_guess = longest_guess(os.environ)
+        super().__init__(*args, max_guess=max_guess, **kwargs)
         self.opening_turns = OpeningTurnCache(opening_cache_budget(os.environ))
 
     def generate(self, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Generator[int, Any, None]:
