@@ -1,8 +1,8 @@
 """Prompt-lookup speculative decoding in the embedded model server, on the real small model.
 
 The guesses must come from the context's latest match of the last tokens, grow and shrink with how
-they fare, and, checked by the model, leave a copying answer as the model writes it one token at a
-time while taking most of its tokens from guesses.
+they fare, give a copying answer mostly from guesses the model checked, and leave no refused guess
+in the model's memory.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import llama_cpp
 import numpy as np
 import pytest
 from llama_cpp.llama_types import ChatCompletionRequestMessage
@@ -130,46 +131,41 @@ def _answer(model: SpeculativeLlama, messages: list[ChatCompletionRequestMessage
 
 
 @pytest.fixture(scope="module")
-def one_token_at_a_time(small_gguf: Path) -> dict[str, str]:
-    model = _load(small_gguf, 0)
-    try:
-        assert model.drafter is None
-        return {"copying": _answer(model, COPYING), "summing up": _answer(model, SUMMING_UP)}
-    finally:
-        model.close()
-
-
-@pytest.fixture(scope="module")
 def guessing_model(small_gguf: Path) -> Iterator[SpeculativeLlama]:
     model = _load(small_gguf, MAX_GUESS)
     yield model
     model.close()
 
 
-def test_checked_guesses_leave_a_copying_answer_as_the_model_writes_it(
-    guessing_model: SpeculativeLlama, one_token_at_a_time: dict[str, str]
-) -> None:
+# Answers are not compared token for token with the model's one-at-a-time answers: a batch's float
+# arithmetic differs from a single token's, and on another CPU that may change a near-tie.
+
+
+def test_checked_guesses_give_a_copying_answer_mostly_from_guesses(guessing_model: SpeculativeLlama) -> None:
     answer = _answer(guessing_model, COPYING)
 
-    assert answer == one_token_at_a_time["copying"]
-    assert TRANSCRIPT[:60] in answer
+    # Had a guessed position been scored from the wrong position's outputs, the copy would be garbled.
+    assert TRANSCRIPT[:120] in answer
     drafter = guessing_model.drafter
     assert drafter is not None
-    # Most of a copied answer comes from checked guesses, and most guesses are taken.
     written = len(guessing_model.tokenize(answer.encode(), add_bos=False))
     assert drafter.accepted > written / 2
     assert drafter.accepted > drafter.guessed / 2
 
 
-def test_refused_guesses_leave_no_trace_in_an_answer_of_its_own_words(
-    guessing_model: SpeculativeLlama, one_token_at_a_time: dict[str, str]
-) -> None:
+def test_refused_guesses_leave_no_trace_in_the_model_memory(guessing_model: SpeculativeLlama) -> None:
     drafter = guessing_model.drafter
     assert drafter is not None
     guessed, accepted = drafter.guessed, drafter.accepted
 
     answer = _answer(guessing_model, SUMMING_UP)
 
-    # The model refused some guesses; had one stayed in its memory, what it wrote next would differ.
+    assert "index" in answer.lower()
+    # The model refused some guesses ...
     assert drafter.guessed - guessed > drafter.accepted - accepted
-    assert answer == one_token_at_a_time["summing up"]
+    # ... and its memory holds the prompt and the answer as written (perhaps a guess taken after
+    # its last token), with no position beyond what it counts as read.
+    held = guessing_model.detokenize(guessing_model.input_ids[: guessing_model.n_tokens].tolist())
+    assert answer.strip() in held.decode(errors="replace")
+    memory = llama_cpp.llama_get_memory(guessing_model.ctx)
+    assert llama_cpp.llama_memory_seq_pos_max(memory, 0) == guessing_model.n_tokens - 1
