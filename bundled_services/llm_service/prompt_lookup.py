@@ -97,7 +97,7 @@ class PromptLookupDrafter(LlamaDraftModel):
         elif taken == 0:
             self._length = max(self._length // 2, MIN_GUESS)
         else:
-            self._length = max(taken + 1, MIN_GUESS)
+            self._length = taken + 1
 
 
 def _common_prefix(left: npt.NDArray[np.intc], right: npt.NDArray[np.intc]) -> int:
