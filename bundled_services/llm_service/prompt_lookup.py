@@ -39,17 +39,16 @@ MIN_GUESS = 1
 
 
 class PromptLookupDrafter(LlamaDraftModel):
-    """Guesses the next tokens from the latest earlier occurrence of the last `ngram` tokens.
+    """Guesses the next tokens from the latest earlier occurrence of the last `NGRAM` tokens.
 
     `Llama.generate` calls it with the tokens so far (context and answer) after each step; what it
     returns is decoded in the step's batch. It learns how its previous guess fared from the tokens it
     is given next."""
 
-    def __init__(self, max_guess: int = MAX_GUESS, ngram: int = NGRAM) -> None:
-        if max_guess < 1 or ngram < 1:
-            raise ValueError("max_guess and ngram must be at least 1")
+    def __init__(self, max_guess: int = MAX_GUESS) -> None:
+        if max_guess < 1:
+            raise ValueError("max_guess must be at least 1")
         self.max_guess = max_guess
-        self.ngram = ngram
         self._length = min(FIRST_GUESS, max_guess)
         self._last_guess: tuple[int, npt.NDArray[np.intc]] | None = None
         self.guessed = 0
@@ -64,17 +63,17 @@ class PromptLookupDrafter(LlamaDraftModel):
         return guess
 
     def guess(self, history: npt.NDArray[np.intc], length: int) -> npt.NDArray[np.intc]:
-        """Up to `length` tokens that followed the latest earlier occurrence of the last `ngram`."""
-        end, ngram = len(history), self.ngram
-        if end <= ngram or length < 1:
+        """Up to `length` tokens that followed the latest earlier occurrence of the last `NGRAM`."""
+        end = len(history)
+        if end <= NGRAM or length < 1:
             return np.empty(0, dtype=np.intc)
-        key = history[end - ngram :]
+        key = history[end - NGRAM :]
         # Windows that start before the key itself and leave at least one token after them.
-        windows = np.lib.stride_tricks.sliding_window_view(history[: end - 1], ngram)
+        windows = np.lib.stride_tricks.sliding_window_view(history[: end - 1], NGRAM)
         matches = np.flatnonzero((windows == key).all(axis=1))
         if len(matches) == 0:
             return np.empty(0, dtype=np.intc)
-        start = int(matches[-1]) + ngram
+        start = int(matches[-1]) + NGRAM
         return history[start : min(start + length, end)].copy()
 
     def forget(self) -> None:
