@@ -35,9 +35,11 @@ $(SYSTEM_STAMP): Makefile
 	@mkdir -p $(VENV) && touch $@
 
 # llama-cpp-python compiles llama.cpp for this CPU (-march=native), AMX kernels included where the CPU
-# has them (Sapphire Rapids and later), and those crash on the first matrix product of Q4_K_M weights
-# (ggml-org/llama.cpp#20824; seen here on a 2-core Xeon VM). Built without AMX, llama.cpp uses the same
-# CPU's AVX-512 kernels. pip caches the built wheel without regard to these flags: `ascend doctor`
+# has them (Sapphire Rapids and later), and those crash on their first matrix product
+# (ggml-org/llama.cpp#20824; seen here on a 2-core Xeon VM: GCC drops the stores that fill the tile
+# configuration before `ldtilecfg` reads it). Fixed, they would still be slower than AVX-512 on the
+# pinned Q4_K_M models (README, coaching benchmark). Built without AMX, llama.cpp uses the same CPU's
+# AVX-512 kernels. pip caches the built wheel without regard to these flags: `ascend doctor`
 # tells when a wheel cached before them is installed (`pip cache remove llama_cpp_python`, then rebuild).
 NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
 export CMAKE_ARGS ?= -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'

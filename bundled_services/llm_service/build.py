@@ -1,7 +1,8 @@
 """Whether the installed llama.cpp can run the pinned models on this CPU.
 
-llama.cpp's AMX kernels (Sapphire Rapids and later) crash on the first matrix product of Q4_K weights,
-which both pinned models are (ggml-org/llama.cpp#20824). The Makefile builds llama-cpp-python without
+llama.cpp's AMX kernels (Sapphire Rapids and later) crash on their first matrix product, which for the
+pinned models is the first prompt (ggml-org/llama.cpp#20824: GCC drops the stores that fill the tile
+configuration before `ldtilecfg` reads it). The Makefile builds llama-cpp-python without
 them, but pip reuses a wheel it built and cached before, whatever the flags.
 """
 
