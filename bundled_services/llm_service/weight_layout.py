@@ -4,7 +4,7 @@ By default llama.cpp copies every Q4_K matrix into an interleaved layout (its "C
 whose kernels were written for AVX2. On an AVX-512 machine (a 2-core Sapphire Rapids VM, the 1.5B
 model) the plain layout read prompts 20-30% faster (62 against 48 tokens/s at the start of the
 context, 50 against 42 deep in it; medians of four alternating loads each), wrote tokens as fast
-(8.4 tokens/s both), and the server held 611 MB less memory, since the repacked copy sits beside the
+(8.4 tokens/s both), and the process held 611 MB less memory, since the repacked copy sits beside the
 mapped file. Elsewhere llama.cpp's default stands: its repacked kernels are what AVX2 laptops gain
 from, and nothing here measured otherwise.
 """
