@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from typing import get_args
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -17,6 +18,7 @@ from app.services.embedding import EmbeddingService
 from app.services.feedback_generation import (
     QUOTE_CHARS,
     REMARK_CHARS,
+    Coverage,
     FeedbackJudgement,
     StarComponentJudgement,
     build_report,
@@ -32,8 +34,8 @@ TRANSCRIPT = (
 )
 
 
-def judged(quote: str, points: int = 25) -> StarComponentJudgement:
-    return StarComponentJudgement(quote=quote, assessment="Specific  and\nmeasurable.", points=points)  # type: ignore[arg-type]
+def judged(quote: str, coverage: Coverage = "specific") -> StarComponentJudgement:
+    return StarComponentJudgement(quote=quote, assessment="Specific  and\nmeasurable.", coverage=coverage)
 
 
 def test_a_quote_found_in_the_answer_is_shown_with_the_assessment() -> None:
@@ -46,7 +48,7 @@ def test_a_quote_found_in_the_answer_is_shown_with_the_assessment() -> None:
 def test_an_assessment_without_words_is_refused(assessment: str) -> None:
     # The model once wrote its points into the assessment, which the report showed as the judgement.
     with pytest.raises(ValidationError, match="must say in words"):
-        StarComponentJudgement(quote="", assessment=assessment, points=25)
+        StarComponentJudgement(quote="", assessment=assessment, coverage="specific")
 
 
 def test_a_quote_cut_by_its_cap_keeps_its_whole_words() -> None:
@@ -69,10 +71,10 @@ def test_a_quote_the_candidate_never_said_is_dropped() -> None:
 
 def test_the_report_quotes_the_transcript_and_keeps_the_formulas() -> None:
     judgement = FeedbackJudgement(
-        situation=judged("our checkout API was slow at peak", 25),
-        task=judged("invented words", 15),
-        action=judged("fixed two N+1 queries and added an index", 25),
-        result=judged("", 5),
+        situation=judged("our checkout API was slow at peak", "specific"),
+        task=judged("invented words", "vague"),
+        action=judged("fixed two N+1 queries and added an index", "specific"),
+        result=judged("", "barely mentioned"),
         overall_assessment="Good.",
         recommendations=["One.", "Two.", "Three."],
     )
@@ -80,6 +82,7 @@ def test_the_report_quotes_the_transcript_and_keeps_the_formulas() -> None:
     report = build_report(judgement, metrics, TRANSCRIPT)
     assert report.star_analysis.situation.endswith('You said: "our checkout API was slow at peak"')
     assert "You said" not in report.star_analysis.task
+    # The spec's points: 25 specific, 15 vague, 5 barely mentioned.
     assert report.star_quality == 70
     confidence = delivery_metrics.confidence_score(
         metrics.filler_word_count, metrics.total_words, metrics.pace_rating
@@ -156,12 +159,22 @@ def test_the_schema_holds_the_local_model_to_one_short_sentence_each() -> None:
     assert not sentence.match("x" * (REMARK_CHARS + 1))
 
 
+def test_each_coverage_is_worth_the_specs_points_and_nothing_else_is_accepted() -> None:
+    points = {coverage: judged("", coverage).points for coverage in get_args(Coverage)}
+    assert points == {"specific": 25, "vague": 15, "barely mentioned": 5, "missing": 0}
+    with pytest.raises(ValidationError):
+        StarComponentJudgement.model_validate({"quote": "", "coverage": "25", "assessment": "Fine."})
+    # The local model's grammar offers exactly these four words.
+    schema = FeedbackJudgement.model_json_schema()["$defs"]["StarComponentJudgement"]
+    assert schema["properties"]["coverage"]["enum"] == list(get_args(Coverage))
+
+
 def test_a_cloud_model_judgement_longer_than_asked_is_kept() -> None:
     # Only the local grammar enforces the caps; a second sentence is no reason to lose a judgement.
     long = "Clear situation. " * 12
     judgement = FeedbackJudgement(
         situation=judged("our checkout API was slow at peak"),
-        task=StarComponentJudgement(quote="", assessment=long, points=15),
+        task=StarComponentJudgement(quote="", assessment=long, coverage="vague"),
         action=judged(""),
         result=judged(""),
         overall_assessment=long,

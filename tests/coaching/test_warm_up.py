@@ -41,7 +41,7 @@ RESUME = (
 )
 TRANSCRIPT = "I was the tech lead and I rewrote the slow queries, so latency dropped to 180 milliseconds."
 QUESTIONS = [f"Tell me about a time you handled difficult situation number {n} at work." for n in range(5)]
-STAR = {"quote": "", "assessment": "Not covered.", "points": 0}
+STAR = {"quote": "", "assessment": "Not covered.", "coverage": "missing"}
 JUDGEMENT = {
     **{part: STAR for part in ("situation", "task", "action", "result")},
     "overall_assessment": "Too short.",

@@ -1,6 +1,6 @@
 """The feedback job's body (the spec's `workers.feedback.generate_feedback_report` steps).
 
-The model supplies judgements only (each STAR component's assessment and points, the overall
+The model supplies judgements only (each STAR component's coverage and assessment, the overall
 assessment, recommendations); every number in the report is computed with the spec's formulas.
 The ReAct agent is tried first; when it gives no valid judgement within its step and time budget,
 one schema-constrained generation fed with the tools' outputs writes it instead.
@@ -32,7 +32,11 @@ from app.services.session_progress import complete_session_if_done
 
 logger = logging.getLogger(__name__)
 
-StarPoints = Literal[25, 15, 5, 0]
+# How the model says a STAR component is covered, which the application turns into the spec's points.
+# Asked for the points themselves, the 1.5B model gave the sample answer's four well-quoted components
+# 5 each (20/100) in 6 of 10 judgements; asked in words, 70-100 in 10 of 10 (README).
+Coverage = Literal["specific", "vague", "barely mentioned", "missing"]
+COVERAGE_POINTS: dict[Coverage, int] = {"specific": 25, "vague": 15, "barely mentioned": 5, "missing": 0}
 ReportPath = Literal["agent", "fallback"]
 # The instructions ask for one sentence, which the report agent, deep in its long context, ignores:
 # it has written a paragraph for each recommendation and the same paragraph twice more (250 tokens,
@@ -53,10 +57,15 @@ class StarComponentJudgement(BaseModel):
     # Asked for first: a model that has to point at the candidate's words before judging them judges
     # the answer, not the knowledge base's example answers sitting in the same prompt.
     quote: str = Field(json_schema_extra={"maxLength": QUOTE_CHARS})
-    # Before the assessment: asked after it, the 1.5B model wrote its points there ("25") and in the
-    # agent's long context never got to words at all.
-    points: StarPoints
+    # Before the assessment: when its points were asked for after it, the 1.5B model wrote the points
+    # there ("25") and in the agent's long context never got to words at all.
+    coverage: Coverage
     assessment: Remark
+
+    @property
+    def points(self) -> int:
+        """The spec's 25/15/5/0 for this component."""
+        return COVERAGE_POINTS[self.coverage]
 
     @field_validator("assessment")
     @classmethod
@@ -88,12 +97,12 @@ class FeedbackJudgement(BaseModel):
 JUDGEMENT_INSTRUCTIONS = (
     "Judge only what the candidate said in the transcript; never describe anything that is not in it. "
     "For each STAR component (situation, task, action, result): quote the few words of the candidate's "
-    "own (at most 12) that show it (empty when they never said it), give points (25 fully present "
-    "and specific, 15 present but vague, 5 barely mentioned, 0 missing) and judge it in a few words. "
+    "own (at most 12) that show it (empty when they never said it), say how it is covered "
+    "(specific, vague, barely mentioned or missing) and judge it in a few words. "
     "Then one sentence of overall assessment, and 3 recommendations for answering better next time: "
     "each one sentence that names what to add, cut or rephrase (quoting the words to change in single "
     "quotes), never something the candidate already did, following the coaching notes. The "
-    "application computes every score from your points and the measured delivery, so give "
+    "application computes every score from your coverage and the measured delivery, so give "
     "judgements, not scores."
 )
 # Coaching notes are cut to whole sentences: three whole 512-token chunks are some 1,500 prompt tokens
