@@ -115,7 +115,7 @@ class Timing:
     model: ModelWork | None = None
 
 
-def _start_stack(data_dir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def start_stack(data_dir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     serve = subprocess.Popen(
         [sys.executable, "-m", "bundled_services.cli", "serve"],
         env=env,
@@ -204,7 +204,7 @@ def main() -> None:
     for model in args.models:
         root = Path(tempfile.mkdtemp(prefix="ascend-bench-"))
         env = {**os.environ, "ASCEND_DATA_DIR": str(root / "data"), "ASCEND_LLM_MODEL": model}
-        serve = _start_stack(root / "data", env)
+        serve = start_stack(root / "data", env)
         try:
             results[model] = []
             for number in range(args.runs):
