@@ -34,7 +34,9 @@ logger = logging.getLogger(__name__)
 
 # How the model says a STAR component is covered, which the application turns into the spec's points.
 # Asked for the points themselves, the 1.5B model gave the sample answer's four well-quoted components
-# 5 each (20/100) in 6 of 10 judgements; asked in words, 70-100 in 10 of 10 (README).
+# 5 each (20/100) once in 10 judgements under a question it answers and 6 times in 10 under one it
+# answers only in part, beside assessments saying each was described; asked in words, 80-100 and
+# 70-100 (README, bench_judgement).
 Coverage = Literal["specific", "vague", "barely mentioned", "missing"]
 COVERAGE_POINTS: dict[Coverage, int] = {"specific": 25, "vague": 15, "barely mentioned": 5, "missing": 0}
 ReportPath = Literal["agent", "fallback"]
