@@ -26,7 +26,7 @@ from bench.bench_practice import EXAMPLES, WRITTEN_BY, start_stack
 
 # A question the sample answer (a slow checkout API made fast) answers.
 QUESTION = "Tell me about a time you made a slow system fast enough for a deadline."
-FEEDBACK_TIMEOUT_SECONDS = 900.0
+WAIT_SECONDS = 900.0
 
 
 def _judge_repeatedly(runs: int) -> list[tuple[float, float]]:
@@ -47,12 +47,12 @@ def _judge_repeatedly(runs: int) -> list[tuple[float, float]]:
         try:
             resume_id = client.upload_resume(EXAMPLES / "resume.pdf")
             session_id = client.create_session(resume_id, (EXAMPLES / "job_description.txt").read_text())
-            client.wait(f"/sessions/{session_id}", "status", "preparation", FEEDBACK_TIMEOUT_SECONDS)
+            client.wait(f"/sessions/{session_id}", "status", "preparation", WAIT_SECONDS)
             for number in range(runs):
                 started = time.monotonic()
                 recording_id = client.submit_answer(session_id, QUESTION, EXAMPLES / "answer.wav")
                 recording = client.wait(
-                    f"/recordings/{recording_id}", "feedback_status", "feedback", FEEDBACK_TIMEOUT_SECONDS
+                    f"/recordings/{recording_id}", "feedback_status", "feedback", WAIT_SECONDS
                 )
                 if recording["feedback_status"] != "complete":
                     raise SystemExit(f"run {number + 1}: {recording.get('failure_reason')}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.dialects.postgresql import insert
@@ -96,11 +96,13 @@ class FeedbackJudgement(BaseModel):
         return self.situation.points + self.task.points + self.action.points + self.result.points
 
 
+_COVERAGE_WORDS = get_args(Coverage)
+_COVERAGE_CHOICES = ", ".join(_COVERAGE_WORDS[:-1]) + f" or {_COVERAGE_WORDS[-1]}"
 JUDGEMENT_INSTRUCTIONS = (
     "Judge only what the candidate said in the transcript; never describe anything that is not in it. "
     "For each STAR component (situation, task, action, result): quote the few words of the candidate's "
     "own (at most 12) that show it (empty when they never said it), say how it is covered "
-    "(specific, vague, barely mentioned or missing) and judge it in a few words. "
+    f"({_COVERAGE_CHOICES}) and judge it in a few words. "
     "Then one sentence of overall assessment, and 3 recommendations for answering better next time: "
     "each one sentence that names what to add, cut or rephrase (quoting the words to change in single "
     "quotes), never something the candidate already did, following the coaching notes. The "
