@@ -21,8 +21,10 @@ from app.core.config import Settings
 from app.schemas.gap_analysis import GapAnalysis
 from app.services import warm_up as warm_up_module
 from app.services.agent import MAX_COMPLETION_TOKENS, AgentTools
+from app.services.coaching.reading import model_labels
+from app.services.coaching.transcript import split_units
 from app.services.embedding import EmbeddingService, get_embedding_service
-from app.services.feedback_generation import judge_answer
+from app.services.feedback_generation import read_answer
 from app.services.gap_analysis import GapAnalyzer
 from app.services.job_context import JobContext
 from app.services.jobs import JobDispatcher
@@ -41,12 +43,8 @@ RESUME = (
 )
 TRANSCRIPT = "I was the tech lead and I rewrote the slow queries, so latency dropped to 180 milliseconds."
 QUESTIONS = [f"Tell me about a time you handled difficult situation number {n} at work." for n in range(5)]
-STAR = {"quote": "", "assessment": "Not covered.", "coverage": "missing"}
-JUDGEMENT = {
-    **{part: STAR for part in ("situation", "task", "action", "result")},
-    "overall_assessment": "Too short.",
-    "recommendations": ["Add the situation.", "Name your task.", "Give the result."],
-}
+# Two letters for an answer of one sentence: a reading that cannot be matched to the sentences.
+READING = {"labels": ["S", "A"], "answers_question": "yes"}
 
 
 def submitted(arguments: dict[str, Any]) -> Reply:
@@ -137,9 +135,8 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
         # the question agent submits too few distinct questions, so its fallback writes them
         submitted({"questions": [*QUESTIONS[:2], *QUESTIONS[:2], QUESTIONS[0]]}),
         chat_completion(json.dumps({"questions": QUESTIONS})),
-        # the report agent's judgement quotes nothing of the answer, so its fallback writes one
-        submitted(JUDGEMENT),
-        chat_completion(json.dumps(JUDGEMENT)),
+        # the report agent's reading does not match the answer's sentences, so the evidence alone decides
+        submitted(READING),
     ]
     with ScriptedServer([*warm_up_replies, *job_replies]) as server:
         context = context_at(server.url)
@@ -165,18 +162,20 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
         questions = await write_questions(
             context, tools, session_id, resume_id, build_prompt(RESUME, JOB_DESCRIPTION, analysis), analysis
         )
-        _, path = await judge_answer(
+        units = split_units(TRANSCRIPT)
+        reading = await read_answer(
             context,
             tools,
             "Tell me about a time you made a system faster.",
             TRANSCRIPT,
+            units,
             uuid.uuid4(),
             session_id,
         )
         jobs = [request.body for request in server.requests[len(warm_ups) :]]
 
     assert questions == QUESTIONS
-    assert path == "fallback"
+    assert reading is not None and model_labels(reading, units) is None
     assert len(jobs) == len(job_replies)
     # Each warm-up answers one token; the agents' own calls are capped too, in the field a llama.cpp
     # server reads (it ignores `max_completion_tokens`).

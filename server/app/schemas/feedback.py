@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -7,6 +9,8 @@ class STARAnalysis(BaseModel):
     action: str
     result: str
     overall_assessment: str
+    # Additive: per component its coverage and evidence sentences.
+    components: "StarEvidence | None" = None
 
 
 class DeliveryMetrics(BaseModel):
@@ -35,3 +39,34 @@ class FeedbackReport(BaseModel):
     # show them without redoing the arithmetic.
     star_quality: float | None = Field(default=None, ge=0, le=100)
     delivery_quality: float | None = Field(default=None, ge=0, le=100)
+    # Additive: whether the answer addresses its question (said first when it does not), and the answer
+    # rewritten in STAR order from the candidate's own words, a bracketed prompt for each missing fact.
+    relevance: "Relevance | None" = None
+    improved_answer: str | None = None
+
+
+# Additive to the spec: the evidence a report rests on. Each STAR component's coverage (which gives the
+# spec's 25/15/5/0 points) and the candidate's own sentences that show it, verbatim from the transcript.
+Coverage = Literal["specific", "vague", "barely mentioned", "missing"]
+
+
+class StarComponentEvidence(BaseModel):
+    coverage: Coverage
+    points: int = Field(ge=0, le=25)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class StarEvidence(BaseModel):
+    situation: StarComponentEvidence
+    task: StarComponentEvidence
+    action: StarComponentEvidence
+    result: StarComponentEvidence
+
+
+class Relevance(BaseModel):
+    answers_question: bool
+    explanation: str
+
+
+STARAnalysis.model_rebuild()
+FeedbackReport.model_rebuild()

@@ -31,8 +31,10 @@ import openai
 from pydantic import BaseModel
 
 from app.core.config import Settings
-from app.services import feedback_generation, gap_analysis, question_generation
+from app.services import gap_analysis, question_generation
 from app.services.agent import AgentTools, read_agent_opening
+from app.services.coaching.evidence import star_bank
+from app.services.coaching.reading import AnswerReading
 from app.services.embedding import EmbeddingModelError, get_embedding_service
 from app.services.job_context import JobContext
 from app.services.llm import LLMError, LocalLLMProvider
@@ -96,14 +98,16 @@ OPENINGS: tuple[Opening, ...] = (
     StructuredOpening(gap_analysis.Judgements),
     StructuredOpening(gap_analysis.ResumeSuggestions),
     AgentOpening(QUESTION_WRITER_SYSTEM_PROMPT, question_generation.QuestionSet),
-    AgentOpening(COACH_SYSTEM_PROMPT, feedback_generation.FeedbackJudgement),
+    AgentOpening(COACH_SYSTEM_PROMPT, AnswerReading),
     StructuredOpening(question_generation.QuestionSet, QUESTION_WRITER_SYSTEM_PROMPT),
-    StructuredOpening(feedback_generation.FeedbackJudgement, COACH_SYSTEM_PROMPT),
 )
 
 
 async def load_embedding_model(context: JobContext) -> None:
-    await get_embedding_service(context.settings).load()
+    embeddings = get_embedding_service(context.settings)
+    await embeddings.load()
+    # The STAR example bank every report's sentences are compared with, embedded once per worker.
+    await star_bank(embeddings)
 
 
 async def wait_for_model_server(api_base: str, timeout_seconds: float) -> bool:

@@ -1,0 +1,48 @@
+"""How well each STAR component is covered, from what its evidence holds, and the spec's points.
+
+The spec's scale: fully present and detailed 25, present but vague 15, mentioned but insufficient 5,
+missing 0. "Detailed" is read as concrete: numbers, named systems or people, time frames and, for
+actions, several things the candidate did. The thresholds were set on the labelled set's dev part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from app.services.coaching.cues import Specifics, specifics
+from app.services.coaching.transcript import Unit, without_fillers, word_count
+
+Coverage = Literal["specific", "vague", "barely mentioned", "missing"]
+COVERAGE_POINTS: dict[Coverage, int] = {"specific": 25, "vague": 15, "barely mentioned": 5, "missing": 0}
+# Fewer words than this is a passing mention, whatever they hold.
+MENTION_WORDS = 7
+
+
+def _specific(component: str, found: Specifics, words: int) -> bool:
+    if found.vague >= 2 and found.concrete == 0:
+        return False
+    if component == "result":
+        return found.numbers >= 1 or (found.concrete >= 1 and words >= 12)
+    if component == "action":
+        return (found.actions >= 2 and found.concrete >= 1) or found.concrete >= 2 or found.actions >= 3
+    if component == "situation":
+        return found.concrete >= 1 and words >= 10
+    return found.concrete >= 1 and words >= 8
+
+
+def coverage(component: str, units: Sequence[Unit]) -> Coverage:
+    if not units:
+        return "missing"
+    text = " ".join(unit.text for unit in units)
+    words = word_count(without_fillers(text))
+    if words < MENTION_WORDS:
+        return "barely mentioned"
+    return "specific" if _specific(component, specifics(text), words) else "vague"
+
+
+def star_quality(coverages: dict[str, Coverage], answers_question: bool) -> float:
+    """The spec's sum of component points; an answer to another question keeps half (docs/coaching.md):
+    a good story about something else still shows structure, but does not answer what was asked."""
+    points = sum(COVERAGE_POINTS[value] for value in coverages.values())
+    return float(points if answers_question else points / 2)

@@ -1,0 +1,113 @@
+"""What a unit of speech says about itself, read by code: cues of each STAR role and of specificity.
+
+Cues are one signal beside the example-sentence classifier (`evidence`); they catch what embeddings
+blur, such as "I would ..." (a hypothetical, no action taken) against "I did ...".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.services.coaching.facts import facts_of
+from app.services.coaching.transcript import without_fillers
+
+LABELS = ("situation", "task", "action", "result", "other")
+
+_I = r"(?:i|we)"
+_PAST_IRREGULAR = (
+    "wrote|built|set|ran|made|took|led|spoke|met|found|went|put|began|brought|chose|drew|drove|got|gave|"
+    "held|kept|left|let|paid|read|rewrote|sat|sent|shipped|split|spent|stood|taught|told|thought|tore|"
+    "undertook|won|dug|broke|cut|fed|hired|did|sought|rolled|pulled|pushed|paired"
+)
+_ACTION = re.compile(
+    rf"\b{_I}\s+(?:then\s+|also\s+|first\s+|quickly\s+|personally\s+|just\s+|eventually\s+|finally\s+)?"
+    rf"(?:[a-z]+ed|{_PAST_IRREGULAR})\b",
+    re.IGNORECASE,
+)
+_ACTION_LEAD = re.compile(
+    r"^(?:\W*(?:so|and|then|first|next|after that|finally)\b[, ]*)+\s*i\b", re.IGNORECASE
+)
+_TASK = re.compile(
+    r"\b(?:my (?:task|job|goal|role|responsibility|mission|assignment|challenge|mandate)|the (?:goal|task|"
+    r"challenge|ask|mandate|target) was|i was (?:asked|responsible|tasked|assigned|in charge|the (?:\w+ )?lead|"
+    r"supposed|expected|brought in)|i had to|i needed to|i (?:was going|had) to (?:own|lead|fix|deliver)|"
+    r"i owned|it was (?:up to me|on me|my job)|(?:they|my manager|my boss|the cto|he|she) (?:asked|wanted) me)\b",
+    re.IGNORECASE,
+)
+_RESULT = re.compile(
+    r"\b(?:as a result|in the end|at the end|in the long run|eventually|ended up|result(?:ed)? (?:was|in)|"
+    r"outcome|dropped|fell|rose|went (?:up|down|from)|reduced|increased|improved|saved|cut (?:the|our|it)|"
+    r"doubled|halved|tripled|grew|shipped on time|delivered on time|launched|since then|ever since|"
+    r"still (?:use|uses|used)|learned|learnt|taught me|got promoted|praised|percent|no longer|zero (?:incidents|"
+    r"outages|downtime)|(?:from|down to|up to) \S+ (?:to|percent|milliseconds|seconds|minutes|hours|days))\b",
+    re.IGNORECASE,
+)
+_SITUATION = re.compile(
+    r"\b(?:at my (?:last|previous|current|old|first)|in my (?:last|previous|current|old|first)|when i was|"
+    r"back in|a few (?:years|months) ago|last (?:year|quarter|month)|(?:there|it) was (?:a|an|this)|"
+    r"we had (?:a|an|this|some)|our (?:\w+ ){0,2}(?:was|were|kept|had)|the problem was|the issue was|"
+    r"we (?:were|noticed)|i was working (?:at|on|with)|this was (?:at|when|back|during)|we were seeing)\b",
+    re.IGNORECASE,
+)
+_OTHER = re.compile(
+    r"\b(?:i would|i'd (?:probably|say|try|just)|i think|i believe|i feel|in general|generally|usually|"
+    r"always|a good question|great question|that's (?:basically )?it|so yeah|i guess|you should|"
+    r"it depends|i'm (?:a|very|really|someone)|i am (?:a|very|someone)|let me think|if i (?:had|were|was)|"
+    r"what (?:i|we) (?:would|could|should)|i tend to|i like to|i try to|is (?:really|very|super) important)\b",
+    re.IGNORECASE,
+)
+_TIME_FRAME = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of) (?:days?|weeks?|months?|"
+    r"quarters?|years?|sprints?)\b|\bq[1-4]\b|\b(?:by|before) (?:the|our|end|friday|monday)\b",
+    re.IGNORECASE,
+)
+_VAGUE = re.compile(
+    r"\b(?:some (?:issues|problems|things|stuff)|things|stuff|etc|and so on|worked out|went well|it was fine|"
+    r"somehow|kind of|sort of|a bit|various|a lot of things|whatever)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Specifics:
+    """What makes a unit concrete: numbers, names, time frames, actions taken; and vague wording."""
+
+    numbers: int
+    names: int
+    time_frames: int
+    actions: int
+    vague: int
+
+    @property
+    def concrete(self) -> int:
+        return self.numbers + self.names + self.time_frames
+
+
+def role_cues(text: str) -> dict[str, float]:
+    """1.0 per role whose wording the unit carries (several may fire; the classifier weighs them)."""
+    cues = dict.fromkeys(LABELS, 0.0)
+    # "I also, you know, added" is an action all the same.
+    text = without_fillers(text).replace(",", "")
+    if _ACTION.search(text) or _ACTION_LEAD.search(text):
+        cues["action"] = 1.0
+    if _TASK.search(text):
+        cues["task"] = 1.0
+    if _RESULT.search(text):
+        cues["result"] = 1.0
+    if _SITUATION.search(text):
+        cues["situation"] = 1.0
+    if _OTHER.search(text):
+        cues["other"] = 1.0
+    return cues
+
+
+def specifics(text: str) -> Specifics:
+    facts = facts_of(text)
+    return Specifics(
+        numbers=len(facts.numbers),
+        names=len(facts.names),
+        time_frames=len(_TIME_FRAME.findall(text)),
+        actions=len(_ACTION.findall(text)),
+        vague=len(_VAGUE.findall(text)),
+    )

@@ -1,0 +1,141 @@
+"""Each unit of an answer labelled situation / task / action / result / other, from three signals
+measured separately: its nearest example sentences in a hand-labelled bank (`star_examples.tsv`,
+embedded with the knowledge base's model), cues in its wording (`cues`), and, when given, the
+language model's one-letter label for it. A component's evidence is its units, verbatim.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.services.coaching.cues import LABELS, role_cues
+from app.services.coaching.transcript import Unit
+from app.services.embedding import EmbeddingService, unit_rows
+
+BANK_PATH = Path(__file__).with_name("star_examples.tsv")
+COMPONENTS = ("situation", "task", "action", "result")
+MODEL_LETTERS = {"S": "situation", "T": "task", "A": "action", "R": "result", "O": "other"}
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each signal counts; chosen on the labelled set's dev part (docs/coaching.md)."""
+
+    neighbours: int = 10
+    temperature: float = 0.05
+    cue: float = 0.35
+    model: float = 0.3
+    position: float = 0.15
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledUnit:
+    unit: Unit
+    label: str
+    scores: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class StarBank:
+    labels: tuple[str, ...]
+    vectors: NDArray[np.float32]
+
+
+def read_bank(path: Path = BANK_PATH) -> list[tuple[str, str]]:
+    """(label, sentence) pairs of the bank; comments and blank lines skipped, a bad label refused."""
+    rows: list[tuple[str, str]] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, _, sentence = line.partition("\t")
+        if label not in LABELS or not sentence.strip():
+            raise ValueError(f"{path.name} line {number}: expected '<label>\\t<sentence>' with a STAR label")
+        rows.append((label, sentence.strip()))
+    return rows
+
+
+_banks: dict[int, StarBank] = {}
+_bank_lock = asyncio.Lock()
+
+
+async def star_bank(embeddings: EmbeddingService) -> StarBank:
+    """The bank embedded once per process and embedding service (the worker's warm-up asks first)."""
+    key = id(embeddings)
+    async with _bank_lock:
+        bank = _banks.get(key)
+        if bank is None:
+            rows = read_bank()
+            vectors = unit_rows(await embeddings.embed_texts([sentence for _, sentence in rows]))
+            bank = StarBank(labels=tuple(label for label, _ in rows), vectors=vectors)
+            _banks[key] = bank
+    return bank
+
+
+def neighbour_scores(
+    vectors: NDArray[np.float32], bank: StarBank, weights: Weights
+) -> list[dict[str, float]]:
+    """Per unit, each label's share of its nearest bank sentences, weighted by similarity."""
+    similarity = vectors @ bank.vectors.T
+    scores: list[dict[str, float]] = []
+    for row in similarity:
+        nearest = np.argsort(-row)[: weights.neighbours]
+        weight = np.exp((row[nearest] - row[nearest].max()) / weights.temperature)
+        shares = dict.fromkeys(LABELS, 0.0)
+        for position, index in enumerate(nearest):
+            shares[bank.labels[int(index)]] += float(weight[position])
+        total = sum(shares.values()) or 1.0
+        scores.append({label: value / total for label, value in shares.items()})
+    return scores
+
+
+def _position_prior(index: int, count: int) -> dict[str, float]:
+    """Stories open with their situation and close with their result."""
+    where = index / max(1, count - 1) if count > 1 else 0.5
+    return {"situation": 1.0 - where, "result": where}
+
+
+def label_units(
+    units: Sequence[Unit],
+    vectors: NDArray[np.float32],
+    bank: StarBank,
+    model_labels: Sequence[str] | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[LabelledUnit]:
+    """Every unit's label: the highest of its combined scores. `model_labels` (situation ... other),
+    when given, must hold one label per unit."""
+    if model_labels is not None and len(model_labels) != len(units):
+        raise ValueError("the model's labels must match the units one to one")
+    neighbours = neighbour_scores(vectors, bank, weights) if len(units) else []
+    labelled: list[LabelledUnit] = []
+    for index, unit in enumerate(units):
+        cues = role_cues(unit.text)
+        prior = _position_prior(index, len(units))
+        combined = {
+            label: neighbours[index][label]
+            + weights.cue * cues[label]
+            + weights.position * prior.get(label, 0.0)
+            for label in LABELS
+        }
+        if model_labels is not None:
+            combined[model_labels[index]] += weights.model
+        label = max(LABELS, key=lambda name: combined[name])
+        labelled.append(LabelledUnit(unit=unit, label=label, scores=combined))
+    return labelled
+
+
+def evidence_by_component(labelled: Sequence[LabelledUnit]) -> dict[str, list[Unit]]:
+    """Each STAR component's units, in the order they were said."""
+    evidence: dict[str, list[Unit]] = {component: [] for component in COMPONENTS}
+    for item in labelled:
+        if item.label in evidence:
+            evidence[item.label].append(item.unit)
+    return evidence

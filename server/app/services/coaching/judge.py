@@ -1,0 +1,60 @@
+"""One answer judged from its evidence: units labelled, coverage, relevance, advice, the rewrite."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from app.services import delivery_metrics
+from app.services.coaching.coverage import coverage
+from app.services.coaching.evidence import (
+    COMPONENTS,
+    DEFAULT_WEIGHTS,
+    Weights,
+    evidence_by_component,
+    label_units,
+    star_bank,
+)
+from app.services.coaching.improved_answer import improved_answer
+from app.services.coaching.reading import AnswerReading, model_labels, model_says_yes
+from app.services.coaching.recommendations import Search, find_findings, recommendations
+from app.services.coaching.relevance import judge_relevance
+from app.services.coaching.report import Judgement, relevance_explanation
+from app.services.coaching.transcript import Unit
+from app.services.embedding import EmbeddingService, unit_rows
+
+
+def measured_sources(metrics: delivery_metrics.RawDeliveryMetrics) -> str:
+    """The figures the coach measured itself, which its advice may state."""
+    return (
+        f"{round(metrics.words_per_minute)} {round(metrics.duration_seconds)} {metrics.filler_word_count} "
+        f"{delivery_metrics.IDEAL_WPM_LOW:g} {delivery_metrics.IDEAL_WPM_HIGH:g}"
+    )
+
+
+async def judge_answer(
+    question: str,
+    transcript: str,
+    units: Sequence[Unit],
+    metrics: delivery_metrics.RawDeliveryMetrics,
+    embeddings: EmbeddingService,
+    search: Search,
+    reading: AnswerReading | None = None,
+    resume_text: str | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> Judgement:
+    bank = await star_bank(embeddings)
+    vectors = unit_rows(await embeddings.embed_texts([question, transcript, *(unit.text for unit in units)]))
+    labelled = label_units(units, vectors[2:], bank, model_labels(reading, units), weights)
+    evidence = evidence_by_component(labelled)
+    coverages = {component: coverage(component, evidence[component]) for component in COMPONENTS}
+    verdict = judge_relevance(float(vectors[0] @ vectors[1]), model_says_yes(reading))
+    found = find_findings(question, transcript, units, evidence, coverages, verdict.answers_question, metrics)
+    sources = [transcript, question, resume_text or "", measured_sources(metrics)]
+    return Judgement(
+        evidence=evidence,
+        coverages=coverages,
+        relevance=verdict,
+        relevance_explanation=relevance_explanation(verdict, question),
+        recommendations=await recommendations(found, search, embeddings, sources),
+        improved_answer=improved_answer(evidence, coverages, transcript, resume_text),
+    )

@@ -1,0 +1,208 @@
+"""Recommendations, each tied to one finding about this answer and drawing on the knowledge base.
+
+A finding is something measured or labelled: a component missing or thin, the answer not addressing
+its question, fillers, pace, length, actions told as "we". Each recommendation quotes the candidate's
+words where there are some, then gives the knowledge base's most fitting sentence on the point. A
+recommendation stating a fact the candidate never gave is dropped (`facts.invented_facts`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.services import delivery_metrics
+from app.services.coaching.coverage import Coverage
+from app.services.coaching.cues import specifics
+from app.services.coaching.evidence import COMPONENTS
+from app.services.coaching.facts import facts_of, invented_facts
+from app.services.coaching.transcript import Unit
+from app.services.embedding import EmbeddingService, unit_rows
+from app.services.knowledge_base import passage_sentences
+
+MIN_RECOMMENDATIONS = 3
+MAX_RECOMMENDATIONS = 5
+QUOTE_WORDS = 14
+TIP_CHARS = 220
+# Fillers past this share of the words are worth a recommendation of their own (the spec's
+# confidence formula gives full marks under 5 %).
+FILLER_SHARE = 0.03
+MIN_FILLERS = 3
+LONG_ANSWER_SECONDS = 150.0
+SHORT_ANSWER_SECONDS = 30.0
+
+Search = Callable[[str], Awaitable[list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str
+    advice: str
+    query: str
+
+
+def quote(unit: Unit) -> str:
+    """The first words of what the candidate said, verbatim (cut at a word, marked with "...")."""
+    words = unit.text.split()
+    shown = " ".join(words[:QUOTE_WORDS]).rstrip(",;:")
+    return f"'{shown}...'" if len(words) > QUOTE_WORDS else f"'{shown.rstrip('.!?')}'"
+
+
+def _missing(component: str, evidence: Mapping[str, Sequence[Unit]], units: Sequence[Unit]) -> str:
+    before = next((evidence[name][-1] for name in reversed(COMPONENTS[: COMPONENTS.index(component)])
+                   if evidence[name]), None)  # fmt: skip
+    after = next((evidence[name][0] for name in COMPONENTS[COMPONENTS.index(component) + 1 :] if evidence[name]),
+                 None)  # fmt: skip
+    if component == "situation":
+        anchor = f" before {quote(after)}" if after else ""
+        return f"Open with the situation{anchor}: say where and when this happened and what was going wrong."
+    if component == "task":
+        anchor = f" after {quote(before)}" if before else ""
+        return (
+            f"Say what your own job was{anchor}: the goal you owned and by when, before the steps you took."
+        )
+    if component == "action":
+        return (
+            "Walk through the steps you took yourself: the answer never says what you did, so the "
+            "interviewer cannot credit you with the outcome."
+        )
+    anchor = f" after {quote(before)}" if before else (f" after {quote(units[-1])}" if units else "")
+    return f"Finish with the result{anchor}: say what changed because of what you did, with a number if you have one."
+
+
+def _thin(component: str, coverage: Coverage, units: Sequence[Unit]) -> str:
+    said = quote(units[0])
+    if coverage == "barely mentioned":
+        return f"Give the {component} more than a passing mention: {said} is all the answer says about it."
+    hints = {
+        "situation": "name the system or team and show the problem with a number",
+        "task": "say what you personally owned and the target or deadline",
+        "action": "name what you changed, the tools you used and who you worked with",
+        "result": "put a number on it: time, money, errors or users",
+    }
+    return f"Make the {component} concrete: {said} names nothing specific; {hints[component]}."
+
+
+def _filler_counts(transcript: str) -> Counter[str]:
+    tokens = delivery_metrics.words(transcript)
+    return Counter(" ".join(tokens[start:end]) for start, end in delivery_metrics.filler_spans(tokens))
+
+
+def find_findings(
+    question: str,
+    transcript: str,
+    units: Sequence[Unit],
+    evidence: Mapping[str, Sequence[Unit]],
+    coverages: Mapping[str, Coverage],
+    answers_question: bool,
+    metrics: delivery_metrics.RawDeliveryMetrics,
+) -> list[Finding]:
+    """What this answer should change, most important first; then what it should keep."""
+    found: list[Finding] = []
+    if not answers_question:
+        found.append(
+            Finding(
+                "relevance",
+                f"Answer the question asked, '{question.rstrip('?.')}': open with the part of your story "
+                "that speaks to it, or choose an experience that does.",
+                "answer the question that was asked, relevance to the question",
+            )
+        )
+    for component in COMPONENTS:
+        if coverages[component] == "missing":
+            found.append(Finding(f"missing-{component}", _missing(component, evidence, units),
+                                 f"the {component} part of a STAR answer"))  # fmt: skip
+    for component in COMPONENTS:
+        if coverages[component] in ("vague", "barely mentioned"):
+            found.append(Finding(f"thin-{component}", _thin(component, coverages[component], evidence[component]),
+                                 f"how to make the {component} of a STAR answer specific"))  # fmt: skip
+    actions = evidence["action"]
+    we_said = [unit for unit in actions if re.search(r"\bwe\b", unit.text, re.IGNORECASE)]
+    i_said = [unit for unit in actions if re.search(r"\bi\b", unit.text, re.IGNORECASE)]
+    if actions and len(we_said) > len(i_said):
+        found.append(Finding("we", f"Say what you did yourself: {quote(we_said[0])} tells it as 'we'; say 'I' for "
+                             "your own part.", "say I not we, your own contribution"))  # fmt: skip
+    fillers = _filler_counts(transcript)
+    if metrics.total_words and (
+        metrics.filler_word_count >= MIN_FILLERS
+        and metrics.filler_word_count / metrics.total_words >= FILLER_SHARE
+    ):
+        named = " and ".join(f"'{word}' {count} times" for word, count in fillers.most_common(2))
+        found.append(Finding("fillers", f"Cut the fillers: you said {named}; a short silent pause sounds "
+                             "more confident.", "avoiding filler words"))  # fmt: skip
+    wpm = round(metrics.words_per_minute)
+    if metrics.pace_rating < 8 and wpm < delivery_metrics.IDEAL_WPM_LOW:
+        found.append(Finding("pace", f"Speak a little faster: at {wpm} words a minute you are below the 140 to "
+                             "160 that sounds assured.", "speaking pace"))  # fmt: skip
+    elif metrics.pace_rating < 8:
+        found.append(Finding("pace", f"Slow down: at {wpm} words a minute you are above the 140 to 160 that "
+                             "listeners follow easily.", "speaking pace, slow down"))  # fmt: skip
+    if metrics.duration_seconds > LONG_ANSWER_SECONDS:
+        found.append(Finding("length", f"Tighten the answer: it ran {round(metrics.duration_seconds)} seconds; "
+                             "keep the situation short and give the time to your actions and result.",
+                             "concise answers, length"))  # fmt: skip
+    elif metrics.duration_seconds < SHORT_ANSWER_SECONDS:
+        found.append(Finding("length", f"Give the story room: it ran {round(metrics.duration_seconds)} seconds, "
+                             "too short to show what you did and what came of it.", "answer length"))  # fmt: skip
+    result = evidence["result"]
+    if coverages["result"] == "specific" and result and not any(specifics(u.text).numbers for u in result):
+        found.append(Finding("result-number", f"Put a number on the result: {quote(result[0])} would land harder "
+                             "with how much or how many.", "quantify the result"))  # fmt: skip
+    for component in COMPONENTS:
+        if coverages[component] == "specific" and evidence[component]:
+            found.append(Finding(f"keep-{component}", f"Keep the {component} as you told it: {quote(evidence[component][0])} "
+                                 "is specific, which is what makes a story believable.",
+                                 f"a strong {component} in a STAR answer"))  # fmt: skip
+    return found
+
+
+def _plain(sentence: str) -> str:
+    return re.sub(r"[*_`#>]+", "", re.sub(r"^\s*(?:[-*]|\d+[.)])\s*", "", sentence)).strip()
+
+
+async def knowledge_tip(query: str, search: Search, embeddings: EmbeddingService) -> str | None:
+    """The knowledge base's sentence closest to `query` that states no fact of its own (the guides'
+    example numbers and names must not read as the candidate's)."""
+    passages = await search(query)
+    sentences = [
+        plain
+        for passage in passages
+        for plain in (_plain(sentence) for sentence in passage_sentences(passage))
+        if 40 <= len(plain) <= TIP_CHARS and plain.endswith(".") and not _states_facts(plain)
+    ]
+    if not sentences:
+        return None
+    vectors = unit_rows(await embeddings.embed_texts([query, *sentences]))
+    return sentences[int(np.argmax(vectors[1:] @ vectors[0]))]
+
+
+def _states_facts(sentence: str) -> bool:
+    facts = facts_of(sentence)
+    return bool(facts.numbers) or bool(facts.names - {"star"}) or '"' in sentence
+
+
+async def recommendations(
+    found: Sequence[Finding],
+    search: Search,
+    embeddings: EmbeddingService,
+    sources: Sequence[str],
+) -> list[str]:
+    """Between three and five recommendations from the findings, in order, each with its guide tip."""
+    chosen: list[str] = []
+    kinds: set[str] = set()
+    for finding in found:
+        if len(chosen) >= MAX_RECOMMENDATIONS:
+            break
+        keep = finding.kind.startswith("keep-")
+        if keep and len(chosen) >= MIN_RECOMMENDATIONS:
+            break
+        if finding.kind in kinds or invented_facts(finding.advice, sources):
+            continue
+        tip = None if keep else await knowledge_tip(finding.query, search, embeddings)
+        chosen.append(f"{finding.advice} {tip}" if tip else finding.advice)
+        kinds.add(finding.kind)
+    return chosen

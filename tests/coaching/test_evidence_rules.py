@@ -1,0 +1,193 @@
+"""The deterministic parts of the judgement: units of speech, fillers, facts, cues, coverage,
+relevance, the improved answer and the findings behind recommendations."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.services import delivery_metrics
+from app.services.coaching.coverage import coverage, star_quality
+from app.services.coaching.cues import role_cues
+from app.services.coaching.facts import invented_facts
+from app.services.coaching.improved_answer import MISSING_PROMPTS, THIN_PROMPTS, improved_answer
+from app.services.coaching.recommendations import find_findings
+from app.services.coaching.relevance import judge_relevance
+from app.services.coaching.transcript import Unit, split_units, without_fillers
+
+ANSWER = (
+    "Um, so, in my last role our checkout API was, like, really slow, around 900 milliseconds. "
+    "I was the tech lead, and my task was to bring it under 200 milliseconds before the sale. "
+    "I profiled the service and found two N plus one queries, so I rewrote them and added a Redis cache "
+    "in front of the catalogue, and then I also, you know, added a load test to our CI pipeline. "
+    "In the end, latency dropped to 180 milliseconds."
+)
+
+
+def units_of(*texts: str) -> list[Unit]:
+    return [Unit(index=index, text=text, start=0) for index, text in enumerate(texts)]
+
+
+def test_units_are_the_transcripts_own_spans_and_long_run_ons_are_cut_at_their_joints() -> None:
+    units = split_units(ANSWER)
+    assert [ANSWER[unit.start : unit.end] for unit in units] == [unit.text for unit in units]
+    assert [unit.text[:24] for unit in units] == [
+        "Um, so, in my last role ",
+        "I was the tech lead, and",
+        "I profiled the service a",
+        "so I rewrote them and ad",
+        "and then I also, you kno",
+        "In the end, latency drop",
+    ]
+
+
+def test_a_sentence_of_fillers_alone_is_no_unit() -> None:
+    assert [unit.text for unit in split_units("Um, uh. You know. I fixed it.")] == ["I fixed it."]
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("Um, so, our API was, like, really slow.", "Our API was really slow."),
+        ("I'd like to say that I, uh, kind of fixed it.", "I'd like to say that I fixed it."),
+        ("Like, I was sort of the lead, you know.", "I was the lead."),
+        ("What kind of database, um, did we pick?", "What database did we pick?"),
+    ],
+)
+def test_fillers_come_out_and_every_other_word_stays(said: str, written: str) -> None:
+    assert without_fillers(said) == written
+
+
+@pytest.mark.parametrize(
+    ("text", "invented"),
+    [
+        ("Latency dropped to 180 milliseconds.", []),
+        ("Latency dropped to one hundred and eighty milliseconds.", []),
+        ("I cut query time by 30 percent with Kafka.", ["30", "kafka"]),
+        ("The Redis cache in front of the catalogue.", []),
+        ("[The result, as a number: 40 percent?] I added a load test.", []),
+        ("I led a team of twelve at Stripe.", ["12", "stripe"]),
+    ],
+)
+def test_a_fact_counts_as_given_only_when_the_sources_give_it(text: str, invented: list[str]) -> None:
+    assert invented_facts(text, [ANSWER]) == invented
+
+
+def test_numbers_given_in_words_match_digits_and_the_other_way_round() -> None:
+    assert invented_facts("It took nine hundred milliseconds.", ["around 900 ms"]) == []
+    assert invented_facts("It took 250 ms.", ["two hundred and fifty milliseconds"]) == []
+    assert invented_facts("It took 251 ms.", ["two hundred and fifty milliseconds"]) == ["251"]
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("I also, you know, added a load test to our CI pipeline.", "action"),
+        ("My task was to bring it under 200 milliseconds.", "task"),
+        ("In the end, latency dropped to 180 milliseconds.", "result"),
+        ("At my last company our deploys kept failing.", "situation"),
+        ("I would probably talk to them first.", "other"),
+    ],
+)
+def test_wording_cues_name_the_role(text: str, role: str) -> None:
+    cues = role_cues(text)
+    assert cues[role] == 1.0
+    assert sum(cues.values()) == 1.0, cues
+
+
+@pytest.mark.parametrize(
+    ("component", "said", "expected"),
+    [
+        ("result", [], "missing"),
+        ("result", ["It worked out."], "barely mentioned"),
+        ("result", ["In the end it went well and everybody was happy with it."], "vague"),
+        ("result", ["In the end, latency dropped to 180 milliseconds."], "specific"),
+        ("action", ["I worked with the team on it and we sorted things out."], "vague"),
+        ("action", ["I profiled the service, rewrote two queries and added a Redis cache."], "specific"),
+        ("situation", ["There were some issues with the system at work back then."], "vague"),
+        ("situation", ["In my last role our checkout API took 900 milliseconds at peak."], "specific"),
+        ("task", ["I had to fix it somehow, whatever it took."], "vague"),
+        ("task", ["My task was to bring checkout under 200 milliseconds before the sale."], "specific"),
+    ],
+)
+def test_coverage_follows_from_what_the_evidence_holds(
+    component: str, said: list[str], expected: str
+) -> None:
+    assert coverage(component, units_of(*said)) == expected
+
+
+def test_star_quality_is_the_specs_points_and_half_for_an_answer_to_another_question() -> None:
+    coverages = {"situation": "specific", "task": "vague", "action": "barely mentioned", "result": "missing"}
+    assert star_quality(coverages, answers_question=True) == 45.0  # type: ignore[arg-type]
+    assert star_quality(coverages, answers_question=False) == 22.5  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("similarity", "model", "answers", "decided_by"),
+    [
+        (0.60, False, True, "similarity"),
+        (0.10, True, False, "similarity"),
+        (0.30, True, True, "model"),
+        (0.30, False, False, "model"),
+        (0.40, None, True, "similarity"),
+        (0.30, None, False, "similarity"),
+    ],
+)
+def test_relevance_asks_the_model_only_where_similarity_is_unclear(
+    similarity: float, model: bool | None, answers: bool, decided_by: str
+) -> None:
+    verdict = judge_relevance(similarity, model)
+    assert (verdict.answers_question, verdict.decided_by) == (answers, decided_by)
+
+
+def test_the_improved_answer_keeps_the_candidates_words_in_star_order_and_asks_for_the_rest() -> None:
+    result, action, situation = units_of(
+        "And latency, um, dropped a lot.", "So I rewrote the queries.", "Our checkout API was slow at 900 ms."
+    )
+    evidence = {"situation": [situation], "task": [], "action": [action], "result": [result]}
+    coverages = {"situation": "specific", "task": "missing", "action": "vague", "result": "vague"}
+    rewrite = improved_answer(evidence, coverages, ANSWER)  # type: ignore[arg-type]
+    assert rewrite == " ".join(
+        [
+            "Our checkout API was slow at 900 ms.",
+            MISSING_PROMPTS["task"],
+            "I rewrote the queries.",
+            THIN_PROMPTS["action"],
+            "Latency dropped a lot.",
+            THIN_PROMPTS["result"],
+        ]
+    )
+
+
+def test_an_improved_answer_stating_a_fact_nobody_gave_is_refused() -> None:
+    (said,) = units_of("We moved billing to Kafka.")
+    evidence = {"situation": [said], "task": [], "action": [], "result": []}
+    coverages = {"situation": "vague", "task": "missing", "action": "missing", "result": "missing"}
+    assert improved_answer(evidence, coverages, "We moved billing to a queue.") is None  # type: ignore[arg-type]
+    assert improved_answer(evidence, coverages, "We moved billing to Kafka.") is not None  # type: ignore[arg-type]
+
+
+def test_findings_name_what_is_missing_or_thin_and_quote_the_candidate() -> None:
+    situation, action = units_of("Our deploys kept failing at my last job.", "We kind of fixed things.")
+    evidence = {"situation": [situation], "task": [], "action": [action], "result": []}
+    coverages = {"situation": "specific", "task": "missing", "action": "vague", "result": "missing"}
+    transcript = f"{situation.text} {action.text}"
+    metrics = delivery_metrics.analyze(transcript, 60.0)
+    found = find_findings("Tell me about a failure.", transcript, [situation, action], evidence,
+                          coverages, True, metrics)  # type: ignore[arg-type]  # fmt: skip
+    kinds = [finding.kind for finding in found]
+    assert kinds[:4] == ["missing-task", "missing-result", "thin-action", "we"]
+    assert "'We kind of fixed things'" in found[2].advice
+    assert "'Our deploys kept failing at my last job'" in found[0].advice
+    assert "pace" in kinds  # 16 words a minute
+    assert "relevance" not in kinds
+
+
+def test_an_answer_to_another_question_is_told_so_first() -> None:
+    (action,) = units_of("I rewrote the billing service in Go over six weeks.")
+    evidence = {"situation": [], "task": [], "action": [action], "result": []}
+    coverages = {"situation": "missing", "task": "missing", "action": "specific", "result": "missing"}
+    metrics = delivery_metrics.analyze(action.text, 4.0)
+    found = find_findings("Tell me about a conflict with a colleague?", action.text, [action], evidence,
+                          coverages, False, metrics)  # type: ignore[arg-type]  # fmt: skip
+    assert found[0].kind == "relevance"
+    assert "'Tell me about a conflict with a colleague'" in found[0].advice
