@@ -1,4 +1,4 @@
-"""How true the coach's judgement is: the labelled answers (bench/coaching_set/answers.toml) spoken by
+"""How true the coach's judgement is: the labelled answers (bench/coaching_set/answers*.toml) spoken by
 espeak-ng in several voices and rates, each submitted to the real embedded stack (default models) and
 its report compared with the hand labels; then the labelled resume/job pairs' gap analyses.
 
@@ -76,7 +76,9 @@ class Outcome:
 
 
 def load_answers() -> list[Labelled]:
-    data = tomllib.loads((SET / "answers.toml").read_text())
+    rows = [
+        row for path in sorted(SET.glob("answers*.toml")) for row in tomllib.loads(path.read_text())["answer"]
+    ]
     return [
         Labelled(
             id=row["id"],
@@ -88,7 +90,7 @@ def load_answers() -> list[Labelled]:
             addresses_question=bool(row["addresses_question"]),
             fillers=int(row["fillers"]),
         )
-        for row in data["answer"]
+        for row in rows
     ]
 
 

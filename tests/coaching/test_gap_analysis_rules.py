@@ -12,7 +12,9 @@ from app.services.gap_analysis import (
     combine,
     job_title,
     line_named,
+    nice_to_have_candidates,
     requirement_candidates,
+    resume_suggestions,
     resume_lines_shown,
     summarise,
     term_coverage,
@@ -109,3 +111,37 @@ def test_the_model_names_a_resume_line_by_its_label_and_gets_that_line() -> None
     assert line_named("none", shown) is None
     # A resume of one line shows only "a": naming "b" names nothing.
     assert line_named("b", shown[:1]) is None
+
+
+def test_nice_to_have_items_are_kept_apart_from_requirements() -> None:
+    job = (
+        "Data Engineer\n\nRequirements:\n- Strong SQL\n- Streaming ingestion with Kafka\n\n"
+        "Nice to have: Dagster, Apache Iceberg or Great Expectations.\n"
+        "Experience with Terraform is a plus."
+    )
+    required = [item.lower() for item in requirement_candidates(job)]
+    assert "strong sql" in required
+    assert not any("dagster" in item or "terraform" in item for item in required)
+    assert nice_to_have_candidates(job) == ["Dagster", "Apache Iceberg", "Great Expectations", "Terraform"]
+
+
+def test_resume_suggestions_quote_the_resume_and_ask_for_the_candidates_facts() -> None:
+    resume = "Jane Doe\n- Moved payments to RabbitMQ, cutting settlement from 2 days to 4 hours."
+    line = "Moved payments to RabbitMQ, cutting settlement from 2 days to 4 hours"
+    assessments = [
+        RequirementAssessment(
+            requirement="Event-driven architectures with Kafka",
+            status="partial",
+            evidence=line,
+            similarity=0.5,
+        ),  # fmt: skip
+        RequirementAssessment(requirement="Terraform", status="missing", similarity=0.1),
+        RequirementAssessment(requirement="Python", status="met", evidence=line, similarity=0.7),
+    ]
+    suggestions = resume_suggestions(assessments, [line, None, line], resume)
+    assert suggestions == [
+        f"For 'Event-driven architectures with Kafka', build on '{line}': add [what you did yourself] "
+        "and [the result, as a number].",
+        "For 'Terraform', if you have done it, add a line saying [where you did it] and [what came of it, "
+        "as a number]; if not, be ready to say how you would learn it.",
+    ]

@@ -4,34 +4,42 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Annotated
 
 import pytest
 from llama_cpp.llama_grammar import LlamaGrammar
+from pydantic import BaseModel
 
-from app.services.gap_analysis import SUGGESTION_CHARS, ResumeSuggestions
 from app.services.question_generation import MIN_QUESTIONS, QuestionSet
-from app.services.sentences import finished_sentence
+from app.services.sentences import finished_sentence, one_sentence
 
 # The cap report judgements were written under when a model wrote them.
 REMARK_CHARS = 100
 
 
-def test_a_suggestion_is_asked_for_as_one_sentence() -> None:
-    schema = ResumeSuggestions.model_json_schema()
-    item = schema["properties"]["suggestions"]["items"]
+SENTENCE_CHARS = 160
+
+
+class Sentences(BaseModel):
+    sentences: list[Annotated[str, one_sentence(SENTENCE_CHARS)]]
+
+
+def test_a_string_is_asked_for_as_one_sentence() -> None:
+    schema = Sentences.model_json_schema()
+    item = schema["properties"]["sentences"]["items"]
     sentence = re.compile(item["pattern"])
     assert sentence.match("Name the Kafka topics you ran and their throughput.")
     assert not sentence.match("Name the topics. Then the throughput.")
     assert not sentence.match('Say "Kafka"')
     assert not sentence.match("line\nbreak")
-    assert not sentence.match("x" * (SUGGESTION_CHARS + 1))
+    assert not sentence.match("x" * (SENTENCE_CHARS + 1))
     # llama-cpp-python turns a schema it cannot convert into a grammar for any JSON, silently
     # (verbose: its quiet mode leaks a file handle).
     grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=True)._grammar
     assert r'[^."\\\n\r]' in grammar
     # Validation is not the grammar: a cloud model's second sentence is kept.
-    kept = ResumeSuggestions(suggestions=["Name the topics. Then the throughput."])
-    assert kept.suggestions == ["Name the topics. Then the throughput."]
+    kept = Sentences(sentences=["Name the topics. Then the throughput."])
+    assert kept.sentences == ["Name the topics. Then the throughput."]
 
 
 def test_a_question_is_asked_for_as_one_sentence_and_a_set_as_few_as_allowed() -> None:

@@ -126,12 +126,9 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
 ) -> None:
     warm_up_replies = [chat_completion("x")] * len(OPENINGS)
     job_replies = [
-        # the gap analysis: requirements, judgements, suggestions
+        # the gap analysis: requirements and judgements (its suggestions are written by code)
         chat_completion(json.dumps({"requirements": ["Go", "Kafka", "incident leadership"]})),
         chat_completion(json.dumps({"judgements": [{"index": 1, "status": "met", "line": "none"}]})),
-        chat_completion(
-            json.dumps({"suggestions": ["Quantify the Kafka migration with its settlement time."]})
-        ),
         # the question agent submits too few distinct questions, so its fallback writes them
         submitted({"questions": [*QUESTIONS[:2], *QUESTIONS[:2], QUESTIONS[0]]}),
         chat_completion(json.dumps({"questions": QUESTIONS})),
@@ -157,7 +154,7 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
         tools = AgentTools(session_factory=committing_factory, embeddings=embeddings, user_id=uuid.uuid4())
         analysis: GapAnalysis = await GapAnalyzer(
             LocalLLMProvider.from_settings(scripted), embeddings
-        ).analyze(RESUME, JOB_DESCRIPTION, knowledge=[])
+        ).analyze(RESUME, JOB_DESCRIPTION)
         session_id, resume_id = uuid.uuid4(), uuid.uuid4()
         questions = await write_questions(
             context, tools, session_id, resume_id, build_prompt(RESUME, JOB_DESCRIPTION, analysis), analysis

@@ -28,6 +28,9 @@ class GapAnalysis(BaseModel):
     summary: str
     requirements: list[RequirementAssessment]
     resume_suggestions: list[str]
+    # Additive: the job description's nice-to-have items, judged the same way but left out of the
+    # match score (a missing "bonus" is no gap).
+    nice_to_have: list[RequirementAssessment] = Field(default_factory=list)
 
 
 class GapAnalysisRequest(BaseModel):

@@ -10,16 +10,15 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from app.schemas.gap_analysis import GapAnalysis, RequirementAssessment, RequirementStatus
+from app.services.coaching.facts import invented_facts
 from app.services.embedding import EmbeddingService, unit_rows
-from app.services.knowledge_base import excerpt
 from app.services.llm import LLMOutputError, LLMProvider
-from app.services.sentences import finished_sentence, one_sentence
 
 logger = logging.getLogger(__name__)
 
@@ -27,16 +26,14 @@ MAX_REQUIREMENTS = 20
 MAX_RESUME_LINES = 200
 MIN_WORDS = 1
 MAX_TITLE_WORDS = 10
-# Whole sentences of the best passage: whole 512-token chunks would double the suggestions' prompt,
-# and a second excerpt (some 160 tokens, 2 s on 2 cores) is mostly from a guide about something else.
-ADVICE_PASSAGES = 1
-ADVICE_EXCERPT_CHARS = 700
 STATUS_WEIGHT: dict[RequirementStatus, float] = {"met": 1.0, "partial": 0.5, "missing": 0.0}
 # Cosine similarities of all-mpnet-base-v2 between a requirement and an unrelated line sit near
 # 0.1-0.2, a clear match above 0.55: the similarity signal is scaled over that band.
 SIMILARITY_FLOOR = 0.2
 SIMILARITY_CEILING = 0.6
 MET_THRESHOLD = 0.62
+# Two requirements this close in meaning are one said twice.
+DUPLICATE_SIMILARITY = 0.75
 PARTIAL_THRESHOLD = 0.35
 
 _SPLIT_SENTENCES = re.compile(r"(?<=[.;!?])\s+|\n+")
@@ -46,6 +43,18 @@ _LEAD_IN = re.compile(
     r"responsibilities|skills)\s*:\s*",
     re.IGNORECASE,
 )
+# Where a job description turns from what it requires to what it would merely like.
+_NICE_HEADING = re.compile(
+    r"^\s*(?:nice[- ]to[- ]haves?|bonus(?: points)?|preferred(?: qualifications)?|pluses|extra credit|"
+    r"good to have|it would be (?:great|nice)|we'd love|would be a plus)\b.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_NICE_SENTENCE = re.compile(
+    r"\b(?:is|are|would be) (?:a )?(?:plus|bonus|nice to have)\b|\bnice[- ]to[- ]have\b|\bbonus points?\b|"
+    r"\bit would be (?:great|nice)\b|\bpreferred\b",
+    re.IGNORECASE,
+)
+_HEADING = re.compile(r"^\s*[A-Z][^.!?\n]{0,60}:\s*$", re.MULTILINE)
 _EMPLOYER_PITCH = re.compile(
     r"^(?:we(?:'re| are)\s+(?:looking|hiring|seeking|a|an|the)|about\s+(?:us|the\s+(?:role|company))"
     r"|join\s+us|our\s+(?:company|mission|team\s+is))\b",
@@ -87,15 +96,8 @@ class Judgements(BaseModel):
 
 
 SUGGESTIONS = 3
-# Asked for as one sentence each, which the 1.5B model stretched to two or three (40 tokens apiece).
-SUGGESTION_CHARS = 160
-
-
-class ResumeSuggestions(BaseModel):
-    # Bounded as asked: the 1.5B model wrote five where the prompt asked for three.
-    suggestions: list[Annotated[str, one_sentence(SUGGESTION_CHARS)]] = Field(
-        min_length=1, max_length=SUGGESTIONS
-    )
+# A resume line this close to a requirement is the one a suggestion asks the candidate to build on.
+RELATED_SIMILARITY = 0.35
 
 
 def _clean(fragment: str) -> str:
@@ -131,14 +133,67 @@ def _split_list(sentence: str) -> list[str]:
     return [part for part in (_clean(part) for part in parts) if part]
 
 
+def split_nice_to_have(job_description: str) -> tuple[str, str]:
+    """The job description's requirements part and its nice-to-have part: a "Nice to have" (bonus,
+    preferred) heading starts the latter, which runs to the next heading; a sentence saying an item
+    "is a plus" belongs to it wherever it stands."""
+    required: list[str] = []
+    nice: list[str] = []
+    in_nice = False
+    for line in job_description.splitlines():
+        if _NICE_HEADING.match(line):
+            in_nice = True
+        elif _HEADING.match(line) or (in_nice and not line.strip() and nice and not nice[-1].strip()):
+            in_nice = False
+        if in_nice:
+            nice.append(line)
+            continue
+        kept: list[str] = []
+        for sentence in re.split(r"(?<=[.!?])\s+", line):
+            (nice if _NICE_SENTENCE.search(sentence) else kept).append(sentence)
+        required.append(" ".join(kept))
+    return "\n".join(required), "\n".join(nice)
+
+
+def nice_to_have_candidates(job_description: str) -> list[str]:
+    """The nice-to-have items, one per listed tool or skill."""
+    _, nice = split_nice_to_have(job_description)
+    items: list[str] = []
+    for sentence in _SPLIT_SENTENCES.split(_WRAPPED.sub(" ", nice)):
+        cleaned = _NICE_LEAD.sub("", _clean(_NICE_HEADING_WORDS.sub("", _clean(sentence))))
+        cleaned = _NICE_TAIL.sub("", cleaned).strip(" ,;:.")
+        # "Dagster, Apache Iceberg or Great Expectations" is three tools; "Next.js or other
+        # server-side rendering experience" is one item, and so is anything in brackets.
+        parts = [part for part in re.split(r",\s*(?:or\s+|and\s+)?|\s+or\s+", cleaned) if part.strip()]
+        if "(" not in cleaned and all(len(part.split()) <= 2 for part in parts):
+            items.extend(parts)
+        elif cleaned:
+            items.append(cleaned)
+    return _dedupe([_clean(item) for item in items if _clean(item)])[:MAX_REQUIREMENTS]
+
+
+_NICE_HEADING_WORDS = re.compile(
+    r"^(?:nice[- ]to[- ]haves?|bonus(?: points)?|preferred(?: qualifications)?|pluses|good to have)\s*:?\s*",
+    re.IGNORECASE,
+)
+_NICE_LEAD = re.compile(
+    r"^(?:it would be (?:great|nice) if you (?:have|had)|we'd love|(?:experience|familiarity) (?:with|in)|"
+    r"knowledge of)\s*:?\s*",
+    re.IGNORECASE,
+)
+_NICE_TAIL = re.compile(r"\s*(?:is|are|would be) (?:a )?(?:plus|bonus|nice to have).*$", re.IGNORECASE)
+
+
 def requirement_candidates(job_description: str) -> list[str]:
     """Requirements read off the job description's own sentences, bullets and comma lists.
 
-    Its title and the employer's introduction of itself ("We are looking for…") are not requirements.
+    Its title, the employer's introduction of itself ("We are looking for…") and its nice-to-have
+    items are not requirements.
     """
     found: list[str] = []
     title = job_title(job_description)
     body = job_description.strip()[len(title) :] if title else job_description
+    body, _ = split_nice_to_have(body)
     for sentence in _SPLIT_SENTENCES.split(_WRAPPED.sub(" ", body)):
         cleaned = _clean(sentence)
         if not cleaned or _EMPLOYER_PITCH.match(cleaned):
@@ -247,24 +302,47 @@ def summarise(assessments: list[RequirementAssessment]) -> str:
     return summary
 
 
-def fallback_suggestions(assessments: list[RequirementAssessment]) -> list[str]:
-    suggestions = []
-    for item in assessments:
-        if item.status == "missing":
-            suggestions.append(
-                f'If you have done it, add a bullet that shows "{item.requirement}" with a measurable result '
-                "(scale, time saved, latency, cost or revenue)."
+def _line_quote(line: str) -> str:
+    words = line.split()
+    return " ".join(words[:14]) + ("..." if len(words) > 14 else "")
+
+
+def resume_suggestions(
+    assessments: list[RequirementAssessment], closest: list[str | None], resume_text: str
+) -> list[str]:
+    """Up to three suggestions for the requirements the resume does not yet show, partial ones first.
+
+    Each names the requirement, quotes the resume line it would improve, and asks in brackets for the
+    candidate's own fact: written by code, it can state no achievement the candidate never claimed,
+    and `invented_facts` refuses one that names a number or tool outside the resume and requirement.
+    """
+    order = [index for index, item in enumerate(assessments) if item.status == "partial"]
+    order += [index for index, item in enumerate(assessments) if item.status == "missing"]
+    suggestions: list[str] = []
+    for index in order:
+        item = assessments[index]
+        line = item.evidence or closest[index]
+        if line:
+            text = (
+                f"For '{item.requirement}', build on '{_line_quote(line)}': add [what you did yourself] "
+                "and [the result, as a number]."
             )
-        elif item.status == "partial" and item.evidence:
-            suggestions.append(
-                f'Strengthen "{item.evidence}" so it plainly demonstrates "{item.requirement}", '
-                "and quantify its impact."
+        else:
+            text = (
+                f"For '{item.requirement}', if you have done it, add a line saying [where you did it] "
+                "and [what came of it, as a number]; if not, be ready to say how you would learn it."
             )
-    suggestions.append(
-        "Lead each bullet with a strong verb and follow the pattern: "
-        "accomplished X, as measured by Y, by doing Z."
-    )
-    return suggestions[:6]
+        if not invented_facts(text, [resume_text, item.requirement]):
+            suggestions.append(text)
+        if len(suggestions) == SUGGESTIONS:
+            break
+    if not suggestions:
+        unmeasured = [line for line in resume_lines(resume_text) if not re.search(r"\d", line)][:1]
+        suggestions = [
+            f"Every requirement is covered; put a number on '{_line_quote(line)}': [how much, how many or how fast]."
+            for line in unmeasured
+        ]
+    return suggestions
 
 
 class GapAnalyzer:
@@ -272,12 +350,49 @@ class GapAnalyzer:
         self._provider = provider
         self._embeddings = embeddings
 
-    async def analyze(self, resume_text: str, job_description: str, knowledge: list[str]) -> GapAnalysis:
-        requirements = await self._requirements(job_description)
+    async def analyze(self, resume_text: str, job_description: str) -> GapAnalysis:
+        requirements = await self._distinct(await self._requirements(job_description))
+        nice = nice_to_have_candidates(job_description)
         lines = resume_lines(resume_text)
+        assessments, closest = await self._assess(requirements, lines, resume_text)
+        nice_assessments, _ = await self._assess(nice, lines, resume_text, ask_model=False)
+        match_score = 100 * sum(STATUS_WEIGHT[item.status] for item in assessments) / max(1, len(assessments))
+        return GapAnalysis(
+            match_score=round(match_score, 1),
+            summary=summarise(assessments),
+            requirements=assessments,
+            resume_suggestions=resume_suggestions(assessments, closest, resume_text),
+            nice_to_have=nice_assessments,
+        )
+
+    async def _distinct(self, requirements: list[str]) -> list[str]:
+        """One of each requirement: a job description often says the same thing in its introduction
+        and again in its list ("lead incident response", "Leading production incidents"); the later,
+        listed wording is kept."""
+        if len(requirements) < 2:
+            return requirements
+        vectors = unit_rows(await self._embeddings.embed_texts(requirements))
+        similarity = vectors @ vectors.T
+        kept = [
+            index
+            for index in range(len(requirements))
+            if not any(
+                similarity[index, later] >= DUPLICATE_SIMILARITY
+                for later in range(index + 1, len(requirements))
+            )
+        ]
+        return [requirements[index] for index in kept]
+
+    async def _assess(
+        self, requirements: list[str], lines: list[str], resume_text: str, *, ask_model: bool = True
+    ) -> tuple[list[RequirementAssessment], list[str | None]]:
+        """Each requirement's assessment, and the resume line closest to it when one is related."""
+        if not requirements:
+            return [], []
         similarities, best_lines = await self._similarities(requirements, lines)
-        model_view = await self._judgements(requirements, best_lines)
-        assessments = []
+        model_view = await self._judgements(requirements, best_lines) if ask_model else {}
+        assessments: list[RequirementAssessment] = []
+        closest: list[str | None] = []
         for index, requirement in enumerate(requirements):
             model_status, model_evidence = model_view.get(index, (None, None))
             signals = Signals(
@@ -299,13 +414,8 @@ class GapAnalyzer:
                     similarity=round(min(1.0, max(0.0, signals.similarity)), 3),
                 )
             )
-        match_score = 100 * sum(STATUS_WEIGHT[item.status] for item in assessments) / max(1, len(assessments))
-        return GapAnalysis(
-            match_score=round(match_score, 1),
-            summary=summarise(assessments),
-            requirements=assessments,
-            resume_suggestions=await self._suggestions(assessments, knowledge),
-        )
+            closest.append(signals.best_line if signals.similarity >= RELATED_SIMILARITY else None)
+        return assessments, closest
 
     async def _requirements(self, job_description: str) -> list[str]:
         heuristic = requirement_candidates(job_description)
@@ -320,11 +430,12 @@ class GapAnalyzer:
             )
         except LLMOutputError:
             return heuristic
+        required, _ = split_nice_to_have(job_description)
         from_model = _dedupe(
             [
                 _clean(item)
                 for item in extracted.requirements
-                if grounded(item, job_description) and not self._noise(item, job_description)
+                if grounded(item, required) and not self._noise(item, job_description)
             ]
         )
         # A weak model may skip half the list or invent items; the JD's own sentences cover for it.
@@ -379,36 +490,3 @@ class GapAnalyzer:
                 shown = candidates[judgement.index]
                 view[judgement.index] = (judgement.status, line_named(judgement.line, shown))
         return view
-
-    async def _suggestions(self, assessments: list[RequirementAssessment], knowledge: list[str]) -> list[str]:
-        gaps = [item for item in assessments if item.status != "met"]
-        if not gaps:
-            return [
-                "Every requirement is covered: make sure each bullet carries a number (scale, time, money, "
-                "quality) so the impact is as visible as the skill."
-            ]
-        advice = "\n\n".join(
-            excerpt(passage, ADVICE_EXCERPT_CHARS) for passage in knowledge[:ADVICE_PASSAGES]
-        )
-        listing = "\n".join(f"- {item.requirement} ({item.status})" for item in gaps)
-        try:
-            answer = await self._provider.generate_structured_response(
-                f"Write {SUGGESTIONS} concrete suggestions to improve this resume for the job, one "
-                "sentence each. Each names the requirement it addresses and the fact or number to add "
-                "that would show it; never invent a result.\n\n"
-                f"Requirements not yet shown or only partly shown:\n{listing}\n\n"
-                f"Best practices:\n{advice}\n\n"
-                'Answer with a JSON object: {"suggestions": ["...", "..."]}.',
-                ResumeSuggestions,
-                temperature=0.3,
-            )
-        except LLMOutputError:
-            return fallback_suggestions(assessments)
-        suggestions = _dedupe(
-            [
-                finished_sentence(item, SUGGESTION_CHARS)
-                for item in answer.suggestions
-                if len(item.split()) >= 5
-            ]
-        )
-        return suggestions or fallback_suggestions(assessments)

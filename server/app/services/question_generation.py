@@ -17,7 +17,7 @@ from app.db.models import InterviewSession, Resume
 from app.schemas.gap_analysis import GapAnalysis
 from app.services.agent import AgentTools, PriorToolCall, run_structured_agent
 from app.services.embedding import get_embedding_service
-from app.services.gap_analysis import ADVICE_PASSAGES, GapAnalyzer
+from app.services.gap_analysis import GapAnalyzer
 from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError
 from app.services.llm import get_llm_provider
@@ -31,7 +31,6 @@ MIN_QUESTIONS = 5
 MAX_QUESTIONS = 8
 MIN_QUESTION_WORDS = 6
 MAX_PROMPT_SECTION_CHARS = 6000
-RESUME_ADVICE_QUERY = "quantify achievements and impact on a resume bullet"
 # A small model left to itself writes "What is your experience with Kafka?", which invites a list of
 # tools, not a story. Naming the openings instead ("Tell me about a time") made the 0.5B model answer
 # with the bare openings themselves, so the form is described, not quoted.
@@ -118,9 +117,8 @@ def reading_calls(session_id: uuid.UUID, resume_id: uuid.UUID) -> tuple[PriorToo
 async def analyze_gaps(
     context: JobContext, tools: AgentTools, resume_text: str, job_description: str
 ) -> GapAnalysis:
-    knowledge = await tools.rag_knowledge_search(RESUME_ADVICE_QUERY, ADVICE_PASSAGES)
     analyzer = GapAnalyzer(get_llm_provider(context.settings), get_embedding_service(context.settings))
-    return await analyzer.analyze(resume_text, job_description, knowledge)
+    return await analyzer.analyze(resume_text, job_description)
 
 
 async def write_questions(

@@ -96,7 +96,6 @@ Opening = AgentOpening | StructuredOpening
 OPENINGS: tuple[Opening, ...] = (
     StructuredOpening(gap_analysis.ExtractedRequirements),
     StructuredOpening(gap_analysis.Judgements),
-    StructuredOpening(gap_analysis.ResumeSuggestions),
     AgentOpening(QUESTION_WRITER_SYSTEM_PROMPT, question_generation.QuestionSet),
     AgentOpening(COACH_SYSTEM_PROMPT, AnswerReading),
     StructuredOpening(question_generation.QuestionSet, QUESTION_WRITER_SYSTEM_PROMPT),
