@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -130,6 +131,10 @@ def true_wpm(item: Labelled, seconds: float) -> float:
     return (len(words) - item.fillers) / (seconds / 60)
 
 
+def share(hits: Sequence[bool]) -> str:
+    return f"{sum(hits)}/{len(hits)} ({100 * sum(hits) / max(1, len(hits)):.0f} %)"
+
+
 def summary_rows(outcomes: list[Outcome]) -> list[str]:
     truth = [outcome.item.truth_quality for outcome in outcomes]
     judged = [outcome.star_quality for outcome in outcomes]
@@ -146,10 +151,9 @@ def summary_rows(outcomes: list[Outcome]) -> list[str]:
     relevance = [outcome.answers_question == outcome.item.addresses_question for outcome in outcomes]
     rows = [
         f"| STAR quality vs truth, Spearman rho | {spearman(judged, truth):.2f} |",
-        f"| component presence right | {sum(presence)}/{len(presence)} ({100 * sum(presence) / len(presence):.0f} %) |",
-        f"| coverage agrees (specific/vague/barely/missing) | {sum(coverage)}/{len(coverage)} "
-        f"({100 * sum(coverage) / len(coverage):.0f} %) |",
-        f"| relevance right | {sum(relevance)}/{len(relevance)} ({100 * sum(relevance) / len(relevance):.0f} %) |",
+        f"| component presence right | {share(presence)} |",
+        f"| coverage agrees (specific/vague/barely/missing) | {share(coverage)} |",
+        f"| relevance right | {share(relevance)} |",
     ]
     spoken = [outcome for outcome in outcomes if outcome.fillers is not None]
     if spoken:
@@ -159,8 +163,8 @@ def summary_rows(outcomes: list[Outcome]) -> list[str]:
             for outcome in spoken
         ]
         rows += [
-            f"| fillers within +-1 | {sum(fillers)}/{len(fillers)} ({100 * sum(fillers) / len(fillers):.0f} %) |",
-            f"| WPM within 10 % | {sum(wpm)}/{len(wpm)} ({100 * sum(wpm) / len(wpm):.0f} %) |",
+            f"| fillers within +-1 | {share(fillers)} |",
+            f"| WPM within 10 % | {share(wpm)} |",
         ]
     invented = sum(len(outcome.invented) for outcome in outcomes)
     rows.append(f"| invented numbers/names in improved answers and recommendations | {invented} |")
@@ -184,34 +188,108 @@ def print_tables(outcomes: list[Outcome], title: str) -> None:
         judged = "/".join(outcome.coverages[c][0] for c in COMPONENTS)
         truth = "/".join(COVERAGE_OF_POINTS[item.points[c]][0] for c in COMPONENTS)
         print(
-            f"| {item.id} ({item.split}) | {item.kind} | {item.truth_quality:.0f} | {outcome.star_quality:.0f} "
+            f"| {item.id} ({item.split}) | {item.kind} | {item.truth_quality:.0f} "
+            f"| {outcome.star_quality:.0f} "
             f"| {judged} vs {truth} | {outcome.answers_question} vs {item.addresses_question} |"
         )
 
 
-def report_facts(report: dict[str, Any], transcript: str, question: str) -> list[str]:
-    """Numbers and names in the improved answer and recommendations that the transcript, question
-    and measured delivery do not give."""
-    from app.services.coaching.facts import invented_facts
+NUMBER_WORDS = set(
+    [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "thousand",
+        "million",
+        "billion",
+    ]
+)
 
+
+def unsupported_tokens(text: str, sources: Sequence[str]) -> list[str]:
+    """The bench's own check, independent of the coach's: every number (digits or number word) and
+    every capitalised word not opening a sentence, outside bracketed prompts, must occur in a source."""
+    known = {
+        token.lower() for source in sources for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9'.+#-]*", source)
+    }
+    known |= {token.rstrip(".") for token in known}
+    plain = re.sub(r"\[[^\]]*\]", " ", text)
+    unsupported = []
+    for match in re.finditer(r"[A-Za-z0-9][A-Za-z0-9'.+#-]*", plain):
+        token = match.group().rstrip(".'")
+        before = plain[: match.start()].rstrip(" \"'")
+        opening = not before or before[-1] in ".!?:;"
+        numeric = token[0].isdigit() or token.lower() in NUMBER_WORDS
+        named = (
+            any(char.isupper() for char in token)
+            and not opening
+            and token != "I"
+            and not token.startswith("I'")
+        )
+        if (numeric or named) and token.lower() not in known:
+            unsupported.append(token)
+    return unsupported
+
+
+FILLERS = ("um", "uh", "like", "you know", "sort of", "kind of")
+KNOWLEDGE_WORDS = " ".join(
+    re.sub(r"\d", " ", path.read_text())
+    for path in sorted((SET.parents[1] / "knowledge_base_docs").glob("*.md"))
+)
+
+
+def report_facts(report: dict[str, Any], transcript: str, question: str, seconds: float | None) -> list[str]:
+    """Numbers and names in the improved answer and recommendations that the transcript, the question,
+    the measured delivery or (for words, never numbers) the knowledge base do not give."""
     metrics = report["delivery_metrics"]
-    measured = f"{round(metrics['words_per_minute'])} {metrics['filler_word_count']} 140 160"
-    sources = [transcript, question, measured, (EXAMPLES / "resume.txt").read_text()]
-    texts = [report.get("improved_answer") or "", *report["recommendations"]]
-    return [fact for text in texts for fact in invented_facts(text, sources)]
+    counts = [len(re.findall(rf"\b{filler}\b", transcript.lower())) for filler in FILLERS]
+    measured = [round(metrics["words_per_minute"]), metrics["filler_word_count"], 140, 160, *counts]
+    if seconds is not None:
+        measured.append(round(seconds))
+    improved = report.get("improved_answer") or ""
+    invented = unsupported_tokens(improved, [transcript])
+    for recommendation in report["recommendations"]:
+        sources = [transcript, question, " ".join(map(str, measured)), KNOWLEDGE_WORDS]
+        invented += unsupported_tokens(recommendation, sources)
+    return invented
 
 
 async def judge_texts(items: list[Labelled]) -> list[Outcome]:
-    from app.core.config import get_settings
     from app.services import delivery_metrics
     from app.services.coaching.judge import judge_answer
     from app.services.coaching.report import build_report
     from app.services.coaching.transcript import split_units
-    from app.services.embedding import get_embedding_service
+    from app.services.embedding import EmbeddingService
     from bundled_services.provisioning import embedding_model
 
-    settings = get_settings().model_copy(update={"EMBEDDING_MODEL_NAME": str(embedding_model.provision())})
-    embeddings = get_embedding_service(settings)
+    # The embedded stack's model (EMBEDDING_DIMENSION's default), without the server's settings.
+    embeddings = EmbeddingService(str(embedding_model.provision()), 768)
 
     async def no_search(_query: str) -> list[str]:
         return []
@@ -223,18 +301,20 @@ async def judge_texts(items: list[Labelled]) -> list[Outcome]:
             item.question, item.answer, split_units(item.answer), metrics, embeddings, no_search
         )
         report = build_report(judgement, metrics).model_dump(mode="json")
-        outcomes.append(_outcome(item, report, item.answer))
+        outcomes.append(_outcome(item, report, item.answer, metrics.duration_seconds))
     return outcomes
 
 
-def _outcome(item: Labelled, report: dict[str, Any], transcript: str) -> Outcome:
+def _outcome(
+    item: Labelled, report: dict[str, Any], transcript: str, seconds: float | None = None
+) -> Outcome:
     components = report["star_analysis"]["components"]
     return Outcome(
         item=item,
         star_quality=float(report["star_quality"]),
         coverages={component: components[component]["coverage"] for component in COMPONENTS},
         answers_question=bool(report["relevance"]["answers_question"]),
-        invented=report_facts(report, transcript, item.question),
+        invented=report_facts(report, transcript, item.question, seconds),
         report=report,
     )
 
@@ -270,7 +350,7 @@ def judge_spoken(items: list[Labelled], folder: Path, say: Callable[[str], None]
                 if body["feedback_status"] != "complete":
                     raise SystemExit(f"{item.id}: {body.get('failure_reason')}")
                 report = body["feedback"]
-                outcome = _outcome(item, report, body["transcript"])
+                outcome = _outcome(item, report, body["transcript"], seconds)
                 outcome.fillers = int(report["delivery_metrics"]["filler_word_count"])
                 outcome.wpm = float(report["delivery_metrics"]["words_per_minute"])
                 outcome.true_wpm = true_wpm(item, seconds)
@@ -280,7 +360,8 @@ def judge_spoken(items: list[Labelled], folder: Path, say: Callable[[str], None]
                     "submit to report": done - started,
                 }
                 say(
-                    f"{item.id}: STAR {outcome.star_quality:.0f} (truth {item.truth_quality:.0f}), {done - started:.1f} s"
+                    f"{item.id}: STAR {outcome.star_quality:.0f} (truth {item.truth_quality:.0f}), "
+                    f"{done - started:.1f} s"
                 )
                 outcomes.append(outcome)
         finally:

@@ -7,9 +7,14 @@ from pathlib import Path
 from app.schemas.feedback import FeedbackReport
 from app.schemas.recording import RecordingDetail
 from desktop.qt import QFileDialog, QGridLayout, QHBoxLayout, Qt, QVBoxLayout, QWidget, Signal
-from desktop.report import STAR_PARTS, highlighted_transcript
+from desktop.report import (
+    COMPONENT_COLOURS,
+    STAR_PARTS,
+    coverage_chip,
+    highlighted_transcript,
+    relevance_html,
+)
 from desktop.text_analysis import NO_VALUE, pace_verdict
-from desktop.views import style
 from desktop.views.formatting import when
 from desktop.views.meters import PaceBar
 from desktop.views.widgets import Banner, BusyRow, Card, Page, ScoreRing, button, clear_layout, label
@@ -58,6 +63,9 @@ class FeedbackView(Page):
         self.star_grid.setVerticalSpacing(14)
         self.star_grid.setColumnStretch(0, 1)
         self.star_grid.setColumnStretch(1, 1)
+        self.relevance = label("", selectable=True)
+        self.relevance.setTextFormat(Qt.TextFormat.RichText)
+        self.star.body.addWidget(self.relevance)
         self.star.body.addLayout(self.star_grid)
         self.assessment = label("", selectable=True)
         self.star.body.addWidget(label("Overall assessment", "h3"))
@@ -69,6 +77,14 @@ class FeedbackView(Page):
         self.recommendations.setSpacing(8)
         self.advice.body.addLayout(self.recommendations)
         self.content.addWidget(self.advice)
+
+        self.improved = Card("Your answer, in STAR order")
+        self.improved.body.addWidget(
+            label("Built from your own words; fill in the brackets with facts only you know.", "muted")
+        )
+        self.improved_text = label("", selectable=True)
+        self.improved.body.addWidget(self.improved_text)
+        self.content.addWidget(self.improved)
 
         self.transcript_card = Card("What you said")
         self.filler_note = label("", "muted")
@@ -114,7 +130,7 @@ class FeedbackView(Page):
         self.banner.hide()
         self.busy.busy("Loading the report…")
         self.export.setEnabled(False)
-        for card in (*self._report_cards, self.transcript_card):
+        for card in (*self._report_cards, self.improved, self.transcript_card):
             card.hide()
 
     def show_error(self, message: str) -> None:
@@ -147,7 +163,7 @@ class FeedbackView(Page):
             self.busy.busy(f"{step} This can take a minute on a laptop.")
         if report is None:
             self.export.setEnabled(False)
-            for card in self._report_cards:
+            for card in (*self._report_cards, self.improved):
                 card.hide()
             return
         self.busy.idle()
@@ -156,12 +172,14 @@ class FeedbackView(Page):
         self._show_report(report)
 
     def _show_transcript(self, transcript: str, report: FeedbackReport | None) -> None:
-        self.transcript.setText(f"<p style='line-height:140%'>{highlighted_transcript(transcript)}</p>")
+        self.transcript.setText(
+            f"<p style='line-height:140%'>{highlighted_transcript(transcript, report)}</p>"
+        )
         if report is not None:
             count = report.delivery_metrics.filler_word_count
             self.filler_note.setText(
                 f"{count} filler word{'s' if count != 1 else ''} highlighted "
-                "(um, uh, like, you know, sort of, kind of)."
+                "(um, uh, like, you know, sort of, kind of); each STAR part's sentences are in its colour."
             )
         else:
             self.filler_note.setText("Filler words are highlighted.")
@@ -191,12 +209,18 @@ class FeedbackView(Page):
             box = QWidget()
             column = QVBoxLayout(box)
             column.setContentsMargins(0, 0, 0, 0)
-            heading = label(title, "h3")
-            heading.setStyleSheet(f"color: {style.PRIMARY};")
+            components = report.star_analysis.components
+            chip = coverage_chip(getattr(components, field).coverage) if components is not None else ""
+            heading = label(f"<span style='color:{COMPONENT_COLOURS[field]}'>{title}</span> {chip}", "h3")
+            heading.setTextFormat(Qt.TextFormat.RichText)
             column.addWidget(heading)
             column.addWidget(label(str(getattr(report.star_analysis, field)), selectable=True))
             self.star_grid.addWidget(box, position // 2, position % 2, Qt.AlignmentFlag.AlignTop)
+        self.relevance.setText(relevance_html(report))
+        self.relevance.setVisible(report.relevance is not None)
         self.assessment.setText(report.star_analysis.overall_assessment)
+        self.improved_text.setText(report.improved_answer or "")
+        self.improved.setVisible(bool(report.improved_answer))
         clear_layout(self.recommendations)
         for number, recommendation in enumerate(report.recommendations, start=1):
             self.recommendations.addWidget(label(f"{number}.  {recommendation}", selectable=True))

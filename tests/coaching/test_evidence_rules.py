@@ -124,12 +124,12 @@ def test_star_quality_is_the_specs_points_and_half_for_an_answer_to_another_ques
 @pytest.mark.parametrize(
     ("similarity", "model", "answers", "decided_by"),
     [
-        (0.60, False, True, "similarity"),
+        (0.45, False, True, "similarity"),
         (0.10, True, False, "similarity"),
-        (0.30, True, True, "model"),
-        (0.30, False, False, "model"),
-        (0.40, None, True, "similarity"),
-        (0.30, None, False, "similarity"),
+        (0.25, True, True, "model"),
+        (0.25, False, False, "model"),
+        (0.25, None, True, "similarity"),
+        (0.15, None, False, "similarity"),
     ],
 )
 def test_relevance_asks_the_model_only_where_similarity_is_unclear(

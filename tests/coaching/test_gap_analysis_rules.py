@@ -14,8 +14,8 @@ from app.services.gap_analysis import (
     line_named,
     nice_to_have_candidates,
     requirement_candidates,
-    resume_suggestions,
     resume_lines_shown,
+    resume_suggestions,
     summarise,
     term_coverage,
 )
@@ -134,7 +134,7 @@ def test_resume_suggestions_quote_the_resume_and_ask_for_the_candidates_facts() 
             status="partial",
             evidence=line,
             similarity=0.5,
-        ),  # fmt: skip
+        ),
         RequirementAssessment(requirement="Terraform", status="missing", similarity=0.1),
         RequirementAssessment(requirement="Python", status="met", evidence=line, similarity=0.7),
     ]

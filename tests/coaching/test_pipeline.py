@@ -70,7 +70,8 @@ async def transcribed_answer(
 async def resume_of(factory: async_sessionmaker[AsyncSession], session_id: uuid.UUID) -> uuid.UUID:
     async with factory() as db:
         interview = await db.get(InterviewSession, session_id)
-    assert interview is not None and interview.resume_id is not None
+    assert interview is not None
+    assert interview.resume_id is not None
     return interview.resume_id
 
 

@@ -172,7 +172,8 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
         jobs = [request.body for request in server.requests[len(warm_ups) :]]
 
     assert questions == QUESTIONS
-    assert reading is not None and model_labels(reading, units) is None
+    assert reading is not None
+    assert model_labels(reading, units) is None
     assert len(jobs) == len(job_replies)
     # Each warm-up answers one token; the agents' own calls are capped too, in the field a llama.cpp
     # server reads (it ignores `max_completion_tokens`).

@@ -339,7 +339,8 @@ def resume_suggestions(
     if not suggestions:
         unmeasured = [line for line in resume_lines(resume_text) if not re.search(r"\d", line)][:1]
         suggestions = [
-            f"Every requirement is covered; put a number on '{_line_quote(line)}': [how much, how many or how fast]."
+            f"Every requirement is covered; put a number on '{_line_quote(line)}': "
+            "[how much, how many or how fast]."
             for line in unmeasured
         ]
     return suggestions

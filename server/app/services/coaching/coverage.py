@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from app.services.coaching.cues import Specifics, specifics
+from app.services.coaching.cues import Specifics, role_cues, specifics
 from app.services.coaching.transcript import Unit, without_fillers, word_count
 
 Coverage = Literal["specific", "vague", "barely mentioned", "missing"]
 COVERAGE_POINTS: dict[Coverage, int] = {"specific": 25, "vague": 15, "barely mentioned": 5, "missing": 0}
 # Fewer words than this is a passing mention, whatever they hold.
 MENTION_WORDS = 7
+OWNED_TASK_WORDS = 14
 
 
-def _specific(component: str, found: Specifics, words: int) -> bool:
+def _specific(component: str, found: Specifics, words: int, owned: bool) -> bool:
     if found.vague >= 2 and found.concrete == 0:
         return False
     if component == "result":
@@ -28,7 +29,9 @@ def _specific(component: str, found: Specifics, words: int) -> bool:
         return (found.actions >= 2 and found.concrete >= 1) or found.concrete >= 2 or found.actions >= 3
     if component == "situation":
         return found.concrete >= 1 and words >= 10
-    return found.concrete >= 1 and words >= 8
+    # A task is specific when it names what the candidate owned and what had to happen, with or
+    # without a figure: "it was on me to get it fixed and find out if anyone had abused it".
+    return (found.concrete >= 1 and words >= 8) or (owned and words >= OWNED_TASK_WORDS and found.vague == 0)
 
 
 def coverage(component: str, units: Sequence[Unit]) -> Coverage:
@@ -38,7 +41,8 @@ def coverage(component: str, units: Sequence[Unit]) -> Coverage:
     words = word_count(without_fillers(text))
     if words < MENTION_WORDS:
         return "barely mentioned"
-    return "specific" if _specific(component, specifics(text), words) else "vague"
+    owned = role_cues(text)["task"] > 0
+    return "specific" if _specific(component, specifics(text), words, owned) else "vague"
 
 
 def star_quality(coverages: dict[str, Coverage], answers_question: bool) -> float:

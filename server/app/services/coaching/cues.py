@@ -20,42 +20,62 @@ _PAST_IRREGULAR = (
     "held|kept|left|let|paid|read|rewrote|sat|sent|shipped|split|spent|stood|taught|told|thought|tore|"
     "undertook|won|dug|broke|cut|fed|hired|did|sought|rolled|pulled|pushed|paired"
 )
+# Past tenses that report a state or a perception, not a step taken: "I owned the service" is a task,
+# "we noticed errors" a situation, "I learned" a result.
+_NOT_ACTIONS = (
+    "owned|needed|wanted|noticed|realized|realised|learned|learnt|used|liked|loved|hated|believed|"
+    "seemed|tried|assumed|expected|hoped|wished|supposed|worried|struggled|joined|started out|inherited"
+)
 _ACTION = re.compile(
     rf"\b{_I}\s+(?:then\s+|also\s+|first\s+|quickly\s+|personally\s+|just\s+|eventually\s+|finally\s+)?"
-    rf"(?:[a-z]+ed|{_PAST_IRREGULAR})\b",
+    rf"(?!(?:{_NOT_ACTIONS})\b)(?:[a-z]+ed|{_PAST_IRREGULAR})\b",
+    re.IGNORECASE,
+)
+# What someone would do, could do or usually does is no step taken.
+_HYPOTHETICAL = re.compile(
+    r"\b(?:i would|i'd|we would|we'd|i could|i should|i'll|i will|if i (?:had|were|was)|my (?:approach|"
+    r"philosophy) is|i (?:usually|always|tend to|try to|like to))\b",
     re.IGNORECASE,
 )
 _ACTION_LEAD = re.compile(
     r"^(?:\W*(?:so|and|then|first|next|after that|finally)\b[, ]*)+\s*i\b", re.IGNORECASE
 )
-_TASK = re.compile(
-    r"\b(?:my (?:task|job|goal|role|responsibility|mission|assignment|challenge|mandate)|the (?:goal|task|"
-    r"challenge|ask|mandate|target) was|i was (?:asked|responsible|tasked|assigned|in charge|the (?:\w+ )?lead|"
-    r"supposed|expected|brought in)|i had to|i needed to|i (?:was going|had) to (?:own|lead|fix|deliver)|"
-    r"i owned|it was (?:up to me|on me|my job)|(?:they|my manager|my boss|the cto|he|she) (?:asked|wanted) me)\b",
-    re.IGNORECASE,
+
+
+def _any_of(*phrases: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.IGNORECASE)
+
+
+_TASK = _any_of(
+    r"my (?:task|job|goal|role|responsibility|mission|assignment|challenge|mandate)",
+    r"the (?:goal|task|challenge|ask|mandate|target) was",
+    r"i was (?:asked|responsible|tasked|assigned|in charge|the (?:\w+ )?lead|supposed|expected|brought in)",
+    r"i had to|i needed to|i (?:was going|had) to (?:own|lead|fix|deliver)|i owned",
+    r"it was (?:up to me|on me|my job)",
+    r"(?:they|my (?:manager|boss|director|lead|vp)|the cto|he|she) (?:asked|wanted|gave|told|needed) me",
+    r"i (?:owned|was responsible for|took (?:on|over)|volunteered)",
 )
-_RESULT = re.compile(
-    r"\b(?:as a result|in the end|at the end|in the long run|eventually|ended up|result(?:ed)? (?:was|in)|"
-    r"outcome|dropped|fell|rose|went (?:up|down|from)|reduced|increased|improved|saved|cut (?:the|our|it)|"
-    r"doubled|halved|tripled|grew|shipped on time|delivered on time|launched|since then|ever since|"
-    r"still (?:use|uses|used)|learned|learnt|taught me|got promoted|praised|percent|no longer|zero (?:incidents|"
-    r"outages|downtime)|(?:from|down to|up to) \S+ (?:to|percent|milliseconds|seconds|minutes|hours|days))\b",
-    re.IGNORECASE,
+_RESULT = _any_of(
+    r"as a result|in the end|at the end|in the long run|eventually|ended up|result(?:ed)? (?:was|in)|outcome",
+    r"dropped|fell|rose|went (?:up|down|from)|reduced|increased|improved|saved|cut (?:the|our|it)",
+    r"doubled|halved|tripled|grew|shipped on time|delivered on time|launched|since then|ever since",
+    r"still (?:use|uses|used)|learned|learnt|taught me|got promoted|praised|percent|no longer",
+    r"zero (?:incidents|outages|downtime)",
+    r"(?:from|down to|up to) \S+ (?:to|percent|milliseconds|seconds|minutes|hours|days)",
 )
-_SITUATION = re.compile(
-    r"\b(?:at my (?:last|previous|current|old|first)|in my (?:last|previous|current|old|first)|when i was|"
-    r"back in|a few (?:years|months) ago|last (?:year|quarter|month)|(?:there|it) was (?:a|an|this)|"
-    r"we had (?:a|an|this|some)|our (?:\w+ ){0,2}(?:was|were|kept|had)|the problem was|the issue was|"
-    r"we (?:were|noticed)|i was working (?:at|on|with)|this was (?:at|when|back|during)|we were seeing)\b",
-    re.IGNORECASE,
+_SITUATION = _any_of(
+    r"at my (?:last|previous|current|old|first)|in my (?:last|previous|current|old|first)|when i was",
+    r"back in|a few (?:years|months) ago|last (?:year|quarter|month)|(?:there|it) was (?:a|an|this)",
+    r"we had (?:a|an|this|some)|our (?:\w+ ){0,2}(?:was|were|kept|had)|the problem was|the issue was",
+    r"we (?:were|noticed)|i was working (?:at|on|with)|this was (?:at|when|back|during)|we were seeing",
+    r"(?:i|we) noticed|last (?:spring|summer|autumn|fall|winter)|in twenty|when i (?:became|joined|started)",
+    r"at an? (?:\w+ ){0,3}(?:startup|company|bank|agency|firm|retailer|app)",
 )
-_OTHER = re.compile(
-    r"\b(?:i would|i'd (?:probably|say|try|just)|i think|i believe|i feel|in general|generally|usually|"
-    r"always|a good question|great question|that's (?:basically )?it|so yeah|i guess|you should|"
-    r"it depends|i'm (?:a|very|really|someone)|i am (?:a|very|someone)|let me think|if i (?:had|were|was)|"
-    r"what (?:i|we) (?:would|could|should)|i tend to|i like to|i try to|is (?:really|very|super) important)\b",
-    re.IGNORECASE,
+_OTHER = _any_of(
+    r"i would|i'd (?:probably|say|try|just)|i think|i believe|i feel|in general|generally|usually|always",
+    r"a good question|great question|that's (?:basically )?it|so yeah|i guess|you should|it depends",
+    r"i'm (?:a|very|really|someone)|i am (?:a|very|someone)|let me think|if i (?:had|were|was)",
+    r"what (?:i|we) (?:would|could|should)|i tend to|i like to|i try to|is (?:really|very|super) important",
 )
 _TIME_FRAME = re.compile(
     r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of) (?:days?|weeks?|months?|"
@@ -89,7 +109,8 @@ def role_cues(text: str) -> dict[str, float]:
     cues = dict.fromkeys(LABELS, 0.0)
     # "I also, you know, added" is an action all the same.
     text = without_fillers(text).replace(",", "")
-    if _ACTION.search(text) or _ACTION_LEAD.search(text):
+    hypothetical = _HYPOTHETICAL.search(text) is not None
+    if (_ACTION.search(text) or _ACTION_LEAD.search(text)) and not hypothetical:
         cues["action"] = 1.0
     if _TASK.search(text):
         cues["task"] = 1.0
@@ -97,7 +118,7 @@ def role_cues(text: str) -> dict[str, float]:
         cues["result"] = 1.0
     if _SITUATION.search(text):
         cues["situation"] = 1.0
-    if _OTHER.search(text):
+    if _OTHER.search(text) or hypothetical:
         cues["other"] = 1.0
     return cues
 

@@ -28,10 +28,10 @@ class Weights:
     """How much each signal counts; chosen on the labelled set's dev part (docs/coaching.md)."""
 
     neighbours: int = 10
-    temperature: float = 0.05
-    cue: float = 0.35
+    temperature: float = 0.1
+    cue: float = 0.5
     model: float = 0.3
-    position: float = 0.15
+    position: float = 0.3
 
 
 DEFAULT_WEIGHTS = Weights()

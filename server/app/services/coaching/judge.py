@@ -16,19 +16,11 @@ from app.services.coaching.evidence import (
 )
 from app.services.coaching.improved_answer import improved_answer
 from app.services.coaching.reading import AnswerReading, model_labels, model_says_yes
-from app.services.coaching.recommendations import Search, find_findings, recommendations
+from app.services.coaching.recommendations import Search, find_findings, measured_facts, recommendations
 from app.services.coaching.relevance import judge_relevance
 from app.services.coaching.report import Judgement, relevance_explanation
 from app.services.coaching.transcript import Unit
 from app.services.embedding import EmbeddingService, unit_rows
-
-
-def measured_sources(metrics: delivery_metrics.RawDeliveryMetrics) -> str:
-    """The figures the coach measured itself, which its advice may state."""
-    return (
-        f"{round(metrics.words_per_minute)} {round(metrics.duration_seconds)} {metrics.filler_word_count} "
-        f"{delivery_metrics.IDEAL_WPM_LOW:g} {delivery_metrics.IDEAL_WPM_HIGH:g}"
-    )
 
 
 async def judge_answer(
@@ -47,9 +39,10 @@ async def judge_answer(
     labelled = label_units(units, vectors[2:], bank, model_labels(reading, units), weights)
     evidence = evidence_by_component(labelled)
     coverages = {component: coverage(component, evidence[component]) for component in COMPONENTS}
-    verdict = judge_relevance(float(vectors[0] @ vectors[1]), model_says_yes(reading))
+    similarity = float(max(vectors[1:] @ vectors[0]))
+    verdict = judge_relevance(similarity, model_says_yes(reading))
     found = find_findings(question, transcript, units, evidence, coverages, verdict.answers_question, metrics)
-    sources = [transcript, question, resume_text or "", measured_sources(metrics)]
+    sources = [transcript, question, resume_text or "", measured_facts(transcript, metrics)]
     return Judgement(
         evidence=evidence,
         coverages=coverages,

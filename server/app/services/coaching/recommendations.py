@@ -34,6 +34,8 @@ FILLER_SHARE = 0.03
 MIN_FILLERS = 3
 LONG_ANSWER_SECONDS = 150.0
 SHORT_ANSWER_SECONDS = 30.0
+# Under this pace rating (about 20 words a minute off the ideal band) pace gets a recommendation.
+PACE_RATING_FLOOR = 8.0
 
 Search = Callable[[str], Awaitable[list[str]]]
 
@@ -52,11 +54,16 @@ def quote(unit: Unit) -> str:
     return f"'{shown}...'" if len(words) > QUOTE_WORDS else f"'{shown.rstrip('.!?')}'"
 
 
+def _neighbour(component: str, evidence: Mapping[str, Sequence[Unit]], *, before: bool) -> Unit | None:
+    """The sentence said just before (or after) where `component` belongs in STAR order."""
+    position = COMPONENTS.index(component)
+    names = reversed(COMPONENTS[:position]) if before else COMPONENTS[position + 1 :]
+    return next((evidence[name][-1 if before else 0] for name in names if evidence[name]), None)
+
+
 def _missing(component: str, evidence: Mapping[str, Sequence[Unit]], units: Sequence[Unit]) -> str:
-    before = next((evidence[name][-1] for name in reversed(COMPONENTS[: COMPONENTS.index(component)])
-                   if evidence[name]), None)  # fmt: skip
-    after = next((evidence[name][0] for name in COMPONENTS[COMPONENTS.index(component) + 1 :] if evidence[name]),
-                 None)  # fmt: skip
+    before = _neighbour(component, evidence, before=True)
+    after = _neighbour(component, evidence, before=False)
     if component == "situation":
         anchor = f" before {quote(after)}" if after else ""
         return f"Open with the situation{anchor}: say where and when this happened and what was going wrong."
@@ -70,26 +77,129 @@ def _missing(component: str, evidence: Mapping[str, Sequence[Unit]], units: Sequ
             "Walk through the steps you took yourself: the answer never says what you did, so the "
             "interviewer cannot credit you with the outcome."
         )
-    anchor = f" after {quote(before)}" if before else (f" after {quote(units[-1])}" if units else "")
-    return f"Finish with the result{anchor}: say what changed because of what you did, with a number if you have one."
+    last = before or (units[-1] if units else None)
+    anchor = f" after {quote(last)}" if last else ""
+    return (
+        f"Finish with the result{anchor}: say what changed because of what you did, "
+        "with a number if you have one."
+    )
+
+
+_THIN_HINTS = {
+    "situation": "name the system or team and show the problem with a number",
+    "task": "say what you personally owned and the target or deadline",
+    "action": "name what you changed, the tools you used and who you worked with",
+    "result": "put a number on it: time, money, errors or users",
+}
 
 
 def _thin(component: str, coverage: Coverage, units: Sequence[Unit]) -> str:
     said = quote(units[0])
     if coverage == "barely mentioned":
         return f"Give the {component} more than a passing mention: {said} is all the answer says about it."
-    hints = {
-        "situation": "name the system or team and show the problem with a number",
-        "task": "say what you personally owned and the target or deadline",
-        "action": "name what you changed, the tools you used and who you worked with",
-        "result": "put a number on it: time, money, errors or users",
-    }
-    return f"Make the {component} concrete: {said} names nothing specific; {hints[component]}."
+    return f"Make the {component} concrete: {said} names nothing specific; {_THIN_HINTS[component]}."
 
 
 def _filler_counts(transcript: str) -> Counter[str]:
     tokens = delivery_metrics.words(transcript)
     return Counter(" ".join(tokens[start:end]) for start, end in delivery_metrics.filler_spans(tokens))
+
+
+def _structure_findings(
+    evidence: Mapping[str, Sequence[Unit]], coverages: Mapping[str, Coverage], units: Sequence[Unit]
+) -> list[Finding]:
+    found = [
+        Finding(f"missing-{name}", _missing(name, evidence, units), f"the {name} part of a STAR answer")
+        for name in COMPONENTS
+        if coverages[name] == "missing"
+    ]
+    found += [
+        Finding(
+            f"thin-{name}",
+            _thin(name, coverages[name], evidence[name]),
+            f"how to make the {name} of a STAR answer specific",
+        )
+        for name in COMPONENTS
+        if coverages[name] in ("vague", "barely mentioned") and evidence[name]
+    ]
+    actions = evidence["action"]
+    we_said = [unit for unit in actions if re.search(r"\bwe\b", unit.text, re.IGNORECASE)]
+    i_said = [unit for unit in actions if re.search(r"\bi\b", unit.text, re.IGNORECASE)]
+    if len(we_said) > len(i_said):
+        found.append(
+            Finding(
+                "we",
+                f"Say what you did yourself: {quote(we_said[0])} tells it as 'we'; "
+                "say 'I' for your own part.",
+                "say I not we, your own contribution",
+            )
+        )
+    return found
+
+
+def _delivery_findings(transcript: str, metrics: delivery_metrics.RawDeliveryMetrics) -> list[Finding]:
+    found: list[Finding] = []
+    share = metrics.filler_word_count / metrics.total_words if metrics.total_words else 0.0
+    if metrics.filler_word_count >= MIN_FILLERS and share >= FILLER_SHARE:
+        named = " and ".join(
+            f"'{word}' {count} times" for word, count in _filler_counts(transcript).most_common(2)
+        )
+        advice = f"Cut the fillers: you said {named}; a short silent pause sounds more confident."
+        found.append(Finding("fillers", advice, "avoiding filler words"))
+    wpm = round(metrics.words_per_minute)
+    if metrics.pace_rating < PACE_RATING_FLOOR:
+        if wpm < delivery_metrics.IDEAL_WPM_LOW:
+            advice = (
+                f"Speak a little faster: at {wpm} words a minute you are below the 140 to 160 "
+                "that sounds assured."
+            )
+        else:
+            advice = (
+                f"Slow down: at {wpm} words a minute you are above the 140 to 160 "
+                "that listeners follow easily."
+            )
+        found.append(Finding("pace", advice, "speaking pace"))
+    seconds = round(metrics.duration_seconds)
+    if metrics.duration_seconds > LONG_ANSWER_SECONDS:
+        advice = (
+            f"Tighten the answer: it ran {seconds} seconds; keep the situation short and give the time "
+            "to your actions and result."
+        )
+        found.append(Finding("length", advice, "concise answers, length"))
+    elif metrics.duration_seconds < SHORT_ANSWER_SECONDS:
+        advice = (
+            f"Give the story room: it ran {seconds} seconds, too short to show what you did "
+            "and what came of it."
+        )
+        found.append(Finding("length", advice, "answer length"))
+    return found
+
+
+def _strength_findings(
+    evidence: Mapping[str, Sequence[Unit]], coverages: Mapping[str, Coverage]
+) -> list[Finding]:
+    found: list[Finding] = []
+    result = evidence["result"]
+    if (
+        coverages["result"] == "specific"
+        and result
+        and not any(specifics(unit.text).numbers for unit in result)
+    ):
+        advice = (
+            f"Put a number on the result: {quote(result[0])} would land harder with how much or how many."
+        )
+        found.append(Finding("result-number", advice, "quantify the result"))
+    found += [
+        Finding(
+            f"keep-{name}",
+            f"Keep the {name} as you told it: {quote(evidence[name][0])} is specific, which makes the story "
+            "believable.",
+            f"a strong {name} in a STAR answer",
+        )
+        for name in COMPONENTS
+        if coverages[name] == "specific" and evidence[name]
+    ]
+    return found
 
 
 def find_findings(
@@ -104,60 +214,23 @@ def find_findings(
     """What this answer should change, most important first; then what it should keep."""
     found: list[Finding] = []
     if not answers_question:
-        found.append(
-            Finding(
-                "relevance",
-                f"Answer the question asked, '{question.rstrip('?.')}': open with the part of your story "
-                "that speaks to it, or choose an experience that does.",
-                "answer the question that was asked, relevance to the question",
-            )
+        advice = (
+            f"Answer the question asked, '{question.rstrip('?.')}': open with the part of your story that "
+            "speaks to it, or choose an experience that does."
         )
-    for component in COMPONENTS:
-        if coverages[component] == "missing":
-            found.append(Finding(f"missing-{component}", _missing(component, evidence, units),
-                                 f"the {component} part of a STAR answer"))  # fmt: skip
-    for component in COMPONENTS:
-        if coverages[component] in ("vague", "barely mentioned"):
-            found.append(Finding(f"thin-{component}", _thin(component, coverages[component], evidence[component]),
-                                 f"how to make the {component} of a STAR answer specific"))  # fmt: skip
-    actions = evidence["action"]
-    we_said = [unit for unit in actions if re.search(r"\bwe\b", unit.text, re.IGNORECASE)]
-    i_said = [unit for unit in actions if re.search(r"\bi\b", unit.text, re.IGNORECASE)]
-    if actions and len(we_said) > len(i_said):
-        found.append(Finding("we", f"Say what you did yourself: {quote(we_said[0])} tells it as 'we'; say 'I' for "
-                             "your own part.", "say I not we, your own contribution"))  # fmt: skip
-    fillers = _filler_counts(transcript)
-    if metrics.total_words and (
-        metrics.filler_word_count >= MIN_FILLERS
-        and metrics.filler_word_count / metrics.total_words >= FILLER_SHARE
-    ):
-        named = " and ".join(f"'{word}' {count} times" for word, count in fillers.most_common(2))
-        found.append(Finding("fillers", f"Cut the fillers: you said {named}; a short silent pause sounds "
-                             "more confident.", "avoiding filler words"))  # fmt: skip
-    wpm = round(metrics.words_per_minute)
-    if metrics.pace_rating < 8 and wpm < delivery_metrics.IDEAL_WPM_LOW:
-        found.append(Finding("pace", f"Speak a little faster: at {wpm} words a minute you are below the 140 to "
-                             "160 that sounds assured.", "speaking pace"))  # fmt: skip
-    elif metrics.pace_rating < 8:
-        found.append(Finding("pace", f"Slow down: at {wpm} words a minute you are above the 140 to 160 that "
-                             "listeners follow easily.", "speaking pace, slow down"))  # fmt: skip
-    if metrics.duration_seconds > LONG_ANSWER_SECONDS:
-        found.append(Finding("length", f"Tighten the answer: it ran {round(metrics.duration_seconds)} seconds; "
-                             "keep the situation short and give the time to your actions and result.",
-                             "concise answers, length"))  # fmt: skip
-    elif metrics.duration_seconds < SHORT_ANSWER_SECONDS:
-        found.append(Finding("length", f"Give the story room: it ran {round(metrics.duration_seconds)} seconds, "
-                             "too short to show what you did and what came of it.", "answer length"))  # fmt: skip
-    result = evidence["result"]
-    if coverages["result"] == "specific" and result and not any(specifics(u.text).numbers for u in result):
-        found.append(Finding("result-number", f"Put a number on the result: {quote(result[0])} would land harder "
-                             "with how much or how many.", "quantify the result"))  # fmt: skip
-    for component in COMPONENTS:
-        if coverages[component] == "specific" and evidence[component]:
-            found.append(Finding(f"keep-{component}", f"Keep the {component} as you told it: {quote(evidence[component][0])} "
-                                 "is specific, which is what makes a story believable.",
-                                 f"a strong {component} in a STAR answer"))  # fmt: skip
-    return found
+        found.append(Finding("relevance", advice, "answer the question that was asked, relevance"))
+    found += _structure_findings(evidence, coverages, units)
+    found += _delivery_findings(transcript, metrics)
+    return found + _strength_findings(evidence, coverages)
+
+
+def measured_facts(transcript: str, metrics: delivery_metrics.RawDeliveryMetrics) -> str:
+    """The figures the coach measured itself, which its advice may state beside the candidate's."""
+    counts = " ".join(str(count) for count in _filler_counts(transcript).values())
+    return (
+        f"{round(metrics.words_per_minute)} {round(metrics.duration_seconds)} {metrics.filler_word_count} "
+        f"{counts} {delivery_metrics.IDEAL_WPM_LOW:g} {delivery_metrics.IDEAL_WPM_HIGH:g}"
+    )
 
 
 def _plain(sentence: str) -> str:
@@ -197,12 +270,11 @@ async def recommendations(
     for finding in found:
         if len(chosen) >= MAX_RECOMMENDATIONS:
             break
-        keep = finding.kind.startswith("keep-")
-        if keep and len(chosen) >= MIN_RECOMMENDATIONS:
+        if finding.kind.startswith("keep-") and len(chosen) >= MIN_RECOMMENDATIONS:
             break
         if finding.kind in kinds or invented_facts(finding.advice, sources):
             continue
-        tip = None if keep else await knowledge_tip(finding.query, search, embeddings)
+        tip = await knowledge_tip(finding.query, search, embeddings)
         chosen.append(f"{finding.advice} {tip}" if tip else finding.advice)
         kinds.add(finding.kind)
     return chosen

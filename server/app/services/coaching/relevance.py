@@ -1,14 +1,20 @@
 """Whether an answer addresses its question: the embedding similarity of the two decides where it is
-clear, the language model's yes/no where it is not (thresholds from the labelled set's dev part)."""
+clear, the language model's yes/no where it is not (thresholds from the labelled set's dev part).
+
+The similarity is the higher of the question's with the whole answer and with its closest sentence: a
+long story that answers the question in one sentence ("... and that's how I handled the conflict")
+reads as far from it as a whole.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Cosine similarity (all-mpnet-base-v2) of a question and a whole answer.
-CLEARLY_OFF = 0.25
-CLEARLY_ON = 0.45
-UNDECIDED = 0.35
+# Cosine similarity (all-mpnet-base-v2). Without the model's word, an unclear answer is taken as
+# answering: telling a candidate they missed the question when they did not is the worse error.
+CLEARLY_OFF = 0.20
+CLEARLY_ON = 0.30
+UNDECIDED = CLEARLY_OFF
 
 
 @dataclass(frozen=True, slots=True)
