@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import re
@@ -74,6 +75,8 @@ class Outcome:
     invented: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
+    transcript: str = ""
+    audio_seconds: float | None = None
 
 
 def load_answers() -> list[Labelled]:
@@ -280,7 +283,11 @@ def report_facts(report: dict[str, Any], transcript: str, question: str, seconds
     return invented
 
 
-async def judge_texts(items: list[Labelled]) -> list[Outcome]:
+async def judge_texts(
+    items: list[Labelled], transcripts: dict[str, tuple[str, float]] | None = None
+) -> list[Outcome]:
+    """Each answer judged by the evidence alone: its written text, or its transcript and measured
+    duration when `transcripts` gives them (the stack's reports without the agent's reading)."""
     from app.services import delivery_metrics
     from app.services.coaching.judge import judge_answer
     from app.services.coaching.report import build_report
@@ -296,12 +303,13 @@ async def judge_texts(items: list[Labelled]) -> list[Outcome]:
 
     outcomes = []
     for item in items:
-        metrics = delivery_metrics.analyze(item.answer)
-        judgement = await judge_answer(
-            item.question, item.answer, split_units(item.answer), metrics, embeddings, no_search
-        )
+        text, seconds = (transcripts or {}).get(item.id, (item.answer, None))
+        metrics = delivery_metrics.analyze(text, seconds)
+        judgement = await judge_answer(item.question, text, split_units(text), metrics, embeddings, no_search)
         report = build_report(judgement, metrics).model_dump(mode="json")
-        outcomes.append(_outcome(item, report, item.answer, metrics.duration_seconds))
+        outcome = _outcome(item, report, text, metrics.duration_seconds)
+        outcome.transcript = text
+        outcomes.append(outcome)
     return outcomes
 
 
@@ -354,6 +362,8 @@ def judge_spoken(items: list[Labelled], folder: Path, say: Callable[[str], None]
                 outcome.fillers = int(report["delivery_metrics"]["filler_word_count"])
                 outcome.wpm = float(report["delivery_metrics"]["words_per_minute"])
                 outcome.true_wpm = true_wpm(item, seconds)
+                outcome.transcript = body["transcript"]
+                outcome.audio_seconds = seconds
                 outcome.seconds = {
                     "transcription": (transcribed or done) - started,
                     "report after transcript": done - (transcribed or done),
@@ -369,11 +379,146 @@ def judge_spoken(items: list[Labelled], folder: Path, say: Callable[[str], None]
     return outcomes
 
 
+CONTENT_WORD = re.compile(r"[a-z0-9][a-z0-9+#.]*")
+STOP = frozenset(
+    re.split(r"\s+", "a an and the of to in on for with or as at by from your you our we is are be")
+)
+
+
+def content_words(text: str) -> set[str]:
+    return {word.rstrip(".") for word in CONTENT_WORD.findall(text.lower())} - STOP
+
+
+def overlap(a: str, b: str) -> float:
+    """Shared content words over the shorter side's: "Leading production incidents" in "Leading
+    production incidents and writing blameless postmortems" is a match."""
+    left, right = content_words(a), content_words(b)
+    return len(left & right) / max(1, min(len(left), len(right)))
+
+
+MATCH = 0.6
+
+
+@dataclass
+class GapTally:
+    labelled: int = 0
+    found: int = 0
+    status_right: int = 0
+    extracted: int = 0
+    unmatched: list[str] = field(default_factory=list)
+    doubled: int = 0
+    nice_as_requirement: int = 0
+    nice_found: int = 0
+    nice_labelled: int = 0
+    suggestions: int = 0
+    invented: list[str] = field(default_factory=list)
+
+    def add(self, pair: dict[str, Any], analysis: dict[str, Any]) -> None:
+        labels = pair["requirement"]
+        extracted = analysis["requirements"]
+        self.labelled += len(labels)
+        self.extracted += len(extracted)
+        taken: dict[int, int] = {}
+        for item in extracted:
+            wordings = [[label["text"], *label.get("duplicates", [])] for label in labels]
+            scores = [max(overlap(item["requirement"], text) for text in texts) for texts in wordings]
+            best = max(range(len(labels)), key=lambda index: scores[index])
+            nice = any(overlap(item["requirement"], n["text"]) >= MATCH for n in pair.get("nice_to_have", []))
+            if scores[best] < MATCH:
+                if nice:
+                    self.nice_as_requirement += 1
+                else:
+                    self.unmatched.append(item["requirement"])
+                continue
+            taken[best] = taken.get(best, 0) + 1
+            if taken[best] == 1:
+                self.found += 1
+                self.status_right += item["status"] == labels[best]["label"]
+            else:
+                self.doubled += 1
+        nice_labels = pair.get("nice_to_have", [])
+        self.nice_labelled += len(nice_labels)
+        self.nice_found += sum(
+            any(
+                overlap(item["requirement"], label["text"]) >= MATCH
+                for item in analysis.get("nice_to_have", [])
+            )
+            for label in nice_labels
+        )
+        self.suggestions += len(analysis["resume_suggestions"])
+        requirement_texts = " ".join(item["requirement"] for item in extracted)
+        for suggestion in analysis["resume_suggestions"]:
+            self.invented += unsupported_tokens(suggestion, [pair["resume"], requirement_texts])
+
+    def rows(self) -> list[str]:
+        return [
+            f"| labelled requirements found | {self.found}/{self.labelled} |",
+            f"| status right (met/partial/missing) on those found | {self.status_right}/{self.found} |",
+            f"| extracted requirements matching no labelled one (fragments, pitch) | {len(self.unmatched)}/"
+            f"{self.extracted} |",
+            f"| a labelled requirement extracted twice | {self.doubled} |",
+            f"| nice-to-have items counted as requirements | {self.nice_as_requirement} |",
+            f"| nice-to-have items found as such | {self.nice_found}/{self.nice_labelled} |",
+            f"| invented numbers/names in {self.suggestions} resume suggestions | {len(self.invented)} |",
+        ]
+
+
+def judge_gaps(only: str | None, folder: Path, say: Callable[[str], None]) -> dict[str, GapTally]:
+    from fpdf import FPDF
+
+    from bundled_services.practice import PracticeClient, embedded_connection
+
+    pairs = tomllib.loads((SET / "gap_pairs.toml").read_text())["pair"]
+    tallies: dict[str, GapTally] = {}
+    with embedded_connection(lambda _message: None) as connection:
+        client = PracticeClient(connection, lambda _message: None)
+        try:
+            for pair in pairs:
+                if only not in (None, pair["split"]):
+                    continue
+                pdf = FPDF()
+                pdf.add_page()
+                pdf.set_font("Helvetica", size=10)
+                for line in pair["resume"].strip().splitlines():
+                    pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+                resume = folder / f"{pair['id']}.pdf"
+                pdf.output(str(resume))
+                resume_id = client.upload_resume(resume)
+                started = time.monotonic()
+                body = client._call(
+                    "POST",
+                    "/gap-analysis",
+                    json={"resume_id": resume_id, "job_description": pair["job_description"]},
+                )
+                status = client.wait(
+                    f"/gap-analysis/{body['analysis_id']}", "status", "gap analysis", WAIT_SECONDS
+                )
+                if status["status"] != "complete":
+                    raise SystemExit(f"{pair['id']}: {status.get('failure_reason')}")
+                tally = tallies.setdefault(pair["split"], GapTally())
+                tally.add(pair, status["result"])
+                say(f"{pair['id']}: gap analysis in {time.monotonic() - started:.1f} s")
+        finally:
+            client.close()
+    return tallies
+
+
+def print_gaps(tallies: dict[str, GapTally], title: str) -> None:
+    for split, tally in sorted(tallies.items()):
+        print(f"\n### {title}: {split}\n\n| measure | value |\n|---|---:|")
+        print("\n".join(tally.rows()))
+        if tally.unmatched:
+            print(f"\nUnmatched ({split}): " + "; ".join(tally.unmatched))
+        if tally.invented:
+            print(f"\nInvented ({split}): " + ", ".join(tally.invented))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--model", choices=("default", "small"), default="default")
     parser.add_argument("--text", action="store_true", help="judge the written answers, no speech or model")
     parser.add_argument("--only", choices=("dev", "holdout"))
+    parser.add_argument("--part", choices=("answers", "gaps", "all"), default="all")
     parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="keep the reports and the stack's logs in DIR"
     )
@@ -385,16 +530,20 @@ def main() -> None:
 
     machine = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}"
     if args.text:
-        outcomes = asyncio.run(judge_texts(items))
-        print_tables(outcomes, f"Written answers, evidence alone ({machine})")
+        print_tables(asyncio.run(judge_texts(items)), f"Written answers, evidence alone ({machine})")
         return
     root = Path(tempfile.mkdtemp(prefix="ascend-bench-"))
     data_dir = root / "data"
     (root / "audio").mkdir()
     os.environ.update({"ASCEND_DATA_DIR": str(data_dir), "ASCEND_LLM_MODEL": args.model})
     serve = start_stack(data_dir, dict(os.environ))
+    outcomes: list[Outcome] = []
+    gaps: dict[str, GapTally] = {}
     try:
-        outcomes = judge_spoken(items, root / "audio", say)
+        if args.part in ("answers", "all"):
+            outcomes = judge_spoken(items, root / "audio", say)
+        if args.part in ("gaps", "all"):
+            gaps = judge_gaps(args.only, root / "audio", say)
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=120)
@@ -402,12 +551,16 @@ def main() -> None:
             shutil.copytree(data_dir / "logs", args.keep / "logs", dirs_exist_ok=True)
         shutil.rmtree(root, ignore_errors=True)
     if args.keep is not None:
-        import json
-
-        (args.keep / "reports.json").write_text(
-            json.dumps({outcome.item.id: outcome.report for outcome in outcomes}, indent=1)
-        )
-    print_tables(outcomes, f"Spoken answers, {args.model} model, whole stack ({machine})")
+        kept = {outcome.item.id: {"transcript": outcome.transcript, **outcome.report} for outcome in outcomes}
+        (args.keep / "reports.json").write_text(json.dumps(kept, indent=1))
+    if outcomes:
+        print_tables(outcomes, f"Spoken answers, {args.model} model, whole stack ({machine})")
+        # The same transcripts judged by the evidence alone: what the agent's reading adds.
+        heard = {outcome.item.id: (outcome.transcript, outcome.audio_seconds or 0.0) for outcome in outcomes}
+        alone = asyncio.run(judge_texts([outcome.item for outcome in outcomes], heard))
+        print_tables(alone, f"The same transcripts, evidence alone, no model ({machine})")
+    if gaps:
+        print_gaps(gaps, f"Gap analysis, {args.model} model ({machine})")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,12 @@ class DecodeOptions:
     threads: int
     language: str  # a Whisper language code, or "auto"
     verbatim: bool
+    # 0 decodes greedily; more keeps that many candidates (beam search).
+    beam_size: int = 0
+    # The context shown to Whisper in verbatim mode; None is VERBATIM_PROMPT.
+    prompt: str | None = None
+    # Decode again at a higher temperature when a segment comes out repetitive or unlikely.
+    temperature_fallback: bool = True
 
 
 class Transcriber:
@@ -50,9 +56,15 @@ class Transcriber:
         self.model_path = model_path
         self.options = options
         self._lock = threading.Lock()
-        self._model = Model(str(model_path), redirect_whispercpp_logs_to=False, print_progress=False)
+        self._model = Model(
+            str(model_path),
+            params_sampling_strategy=1 if options.beam_size > 0 else 0,
+            redirect_whispercpp_logs_to=False,
+            print_progress=False,
+        )
 
-    def transcribe(self, audio: npt.NDArray[np.float32]) -> str:
+    def transcribe(self, audio: npt.NDArray[np.float32], prompt: str | None = None) -> str:
+        """The audio's text; `prompt`, when given, is shown to Whisper instead of the options' one."""
         if self.options.verbatim:
             pieces = [audio[start:end] for start, end in split_at_pauses(audio, SAMPLE_RATE)]
         else:
@@ -62,11 +74,13 @@ class Transcriber:
             for piece in pieces:
                 # Whisper invents words ("Thank you.") for pure silence, e.g. padding.
                 if piece.size and float(np.max(np.abs(piece))) >= _DIGITAL_SILENCE:
-                    texts.extend(self._decode(piece))
+                    texts.extend(self._decode(piece, prompt))
         return " ".join(texts)
 
-    def _decode(self, audio: npt.NDArray[np.float32]) -> list[str]:
+    def _decode(self, audio: npt.NDArray[np.float32], prompt: str | None) -> list[str]:
         options = self.options
+        if prompt is None:
+            prompt = VERBATIM_PROMPT if options.prompt is None else options.prompt
         segments = self._model.transcribe(
             audio,
             n_threads=options.threads,
@@ -76,7 +90,7 @@ class Transcriber:
             # A filler-laden prompt combined with timestamp decoding was measured to skip
             # whole stretches of speech (20 s of a 32 s answer), so verbatim mode always
             # decodes without timestamps; plain mode keeps Whisper's default timestamps.
-            initial_prompt=VERBATIM_PROMPT if options.verbatim else "",
+            initial_prompt=prompt if options.verbatim else "",
             no_timestamps=options.verbatim,
             carry_initial_prompt=False,
             no_context=True,
@@ -89,7 +103,8 @@ class Transcriber:
             duration_ms=0,
             audio_ctx=0,
             temperature=0.0,
-            temperature_inc=0.2,
+            temperature_inc=0.2 if options.temperature_fallback else 0.0,
+            beam_search={"beam_size": max(options.beam_size, 1), "patience": -1.0},
             suppress_blank=True,
             suppress_nst=False,
             tdrz_enable=False,

@@ -60,6 +60,14 @@ class GapView(Page):
         self.requirements_card.body.addLayout(self.requirements)
         self.content.addWidget(self.requirements_card)
 
+        self.nice_card = Card("Nice to have (not counted in the match)")
+        self.nice = QGridLayout()
+        self.nice.setHorizontalSpacing(14)
+        self.nice.setVerticalSpacing(12)
+        self.nice.setColumnStretch(1, 1)
+        self.nice_card.body.addLayout(self.nice)
+        self.content.addWidget(self.nice_card)
+
         self.suggestions_card = Card("Suggestions for your resume")
         self.suggestions = QVBoxLayout()
         self.suggestions_card.body.addLayout(self.suggestions)
@@ -70,7 +78,7 @@ class GapView(Page):
     def waiting(self) -> None:
         self.banner.hide()
         self.busy.busy("Reading the job description and judging each requirement against your resume…")
-        for card in (self.overview, self.requirements_card, self.suggestions_card):
+        for card in (self.overview, self.requirements_card, self.nice_card, self.suggestions_card):
             card.hide()
 
     def show_error(self, message: str) -> None:
@@ -113,7 +121,7 @@ class GapView(Page):
 
     def _hide_result(self) -> None:
         self.busy.idle()
-        for card in (self.overview, self.requirements_card, self.suggestions_card):
+        for card in (self.overview, self.requirements_card, self.nice_card, self.suggestions_card):
             card.hide()
 
     def show_result(self, result: GapAnalysis) -> None:
@@ -127,7 +135,8 @@ class GapView(Page):
             count = sum(1 for item in result.requirements if item.status == key)
             self.counts.addWidget(Chip(f"{count} {text.lower()}", kind))
         self.counts.addStretch(1)
-        self._fill_requirements(result.requirements)
+        self._fill_requirements(self.requirements, result.requirements)
+        self._fill_requirements(self.nice, result.nice_to_have)
         clear_layout(self.suggestions)
         for suggestion in result.resume_suggestions:
             self.suggestions.addWidget(label(f"•  {suggestion}", selectable=True))
@@ -137,18 +146,19 @@ class GapView(Page):
             )
         for card in (self.overview, self.requirements_card, self.suggestions_card):
             card.show()
+        self.nice_card.setVisible(bool(result.nice_to_have))
 
-    def _fill_requirements(self, requirements: list[RequirementAssessment]) -> None:
-        while self.requirements.count():
-            cell = self.requirements.takeAt(0)
+    def _fill_requirements(self, grid: QGridLayout, requirements: list[RequirementAssessment]) -> None:
+        while grid.count():
+            cell = grid.takeAt(0)
             if cell is not None and (widget := cell.widget()) is not None:
                 widget.deleteLater()
         for row, item in enumerate(sorted(requirements, key=lambda r: ORDER[r.status])):
             text, kind = STATUS_CHIPS[item.status]
             chip = Chip(text, kind)
             chip.setFixedWidth(78)
-            self.requirements.addWidget(chip, row, 0, Qt.AlignmentFlag.AlignTop)
-            self.requirements.addWidget(self._requirement_text(item), row, 1)
+            grid.addWidget(chip, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(self._requirement_text(item), row, 1)
 
     def _requirement_text(self, item: RequirementAssessment) -> QWidget:
         box = QWidget()

@@ -32,7 +32,7 @@ TRANSCRIPT = (
 ANSWER_SECONDS = 38.0
 QUESTION = "Tell me about a time you improved the performance of a system."
 # A handful of generations on a 2-core CPU: minutes, not the suite's default five.
-pytestmark = pytest.mark.timeout(1800)
+pytestmark = pytest.mark.timeout(900)
 
 
 async def create_session(api: httpx.AsyncClient, account: Account) -> uuid.UUID:

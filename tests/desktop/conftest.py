@@ -92,10 +92,14 @@ def context(
 
 
 @pytest.fixture
-def screenshot() -> Callable[[QWidget, str], Path]:
+def screenshot(tmp_path: Path) -> Callable[[QWidget, str], Path]:
+    """Saves a widget as a PNG: into docs/screenshots when ASCEND_SCREENSHOTS=1 asks for the README's
+    pictures to be drawn again, otherwise into the test's own folder, so a test run leaves the tree clean."""
+    folder = SCREENSHOTS if os.environ.get("ASCEND_SCREENSHOTS") == "1" else tmp_path / "screenshots"
+
     def save(widget: QWidget, name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        target = SCREENSHOTS / f"{name}.png"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{name}.png"
         QApplication.processEvents()
         assert widget.grab().save(str(target)), f"could not save {target}"
         return target

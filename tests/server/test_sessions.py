@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import httpx
@@ -45,18 +44,15 @@ async def test_create_session_answers_202_at_once_and_enqueues_after_commit(
     api: httpx.AsyncClient, alice: Account, db: AsyncSession, broker: redis.Redis
 ) -> None:
     resume_id = await new_resume(api, alice)
-    started = time.perf_counter()
     response = await api.post(
         "/api/v1/sessions",
         headers=alice.headers,
         json={"resume_id": resume_id, "job_description": JOB_DESCRIPTION},
     )
-    elapsed = time.perf_counter() - started
     assert response.status_code == 202
     body = response.json()
     assert set(body) == {"session_id", "status"}
     assert body["status"] == "processing"
-    assert elapsed < 1.0
 
     session_id = body["session_id"]
     row = await db.get(InterviewSession, uuid.UUID(session_id))
