@@ -5,7 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from app.schemas.feedback import DeliveryMetrics, FeedbackReport, STARAnalysis
+from app.schemas.feedback import (
+    Coverage,
+    DeliveryMetrics,
+    FeedbackReport,
+    Relevance,
+    STARAnalysis,
+    StarComponentEvidence,
+    StarEvidence,
+)
 from app.schemas.gap_analysis import GapAnalysis, GapAnalysisStatus, RequirementAssessment
 from app.schemas.history import AnswerSummary, SessionSummary
 from app.schemas.recording import RecordingDetail
@@ -30,30 +38,77 @@ TRANSCRIPT = (
 )
 
 
-def feedback_report() -> FeedbackReport:
+QUESTION = "Tell me about a time you improved the performance of a system under pressure."
+EVIDENCE: dict[str, tuple[Coverage, list[str]]] = {
+    "situation": (
+        "specific",
+        ["So, um, at my last company our payments API was, like, really slow at peak."],
+    ),
+    "task": ("vague", ["I was asked to own the migration to microservices."]),
+    "action": (
+        "specific",
+        [
+            "I, you know, profiled the monolith first, split out the ledger service, and sort of rolled it "
+            "out behind a feature flag."
+        ],
+    ),
+    "result": (
+        "specific",
+        [
+            "In the end p99 latency dropped from 900 to 180 milliseconds and we handled two million requests "
+            "a day without incidents."
+        ],
+    ),
+}
+
+
+def feedback_report(*, answers_question: bool = True) -> FeedbackReport:
+    points: dict[Coverage, int] = {"specific": 25, "vague": 15}
+    components = {
+        part: StarComponentEvidence(coverage=coverage, points=points[coverage], evidence=evidence)
+        for part, (coverage, evidence) in EVIDENCE.items()
+    }
+    relevance = (
+        Relevance(answers_question=True, explanation=f"The answer speaks to the question '{QUESTION[:-1]}'.")
+        if answers_question
+        else Relevance(
+            answers_question=False,
+            explanation=f"The question asked '{QUESTION[:-1]}', and the answer tells about something else; "
+            "open with the part of your experience that answers it.",
+        )
+    )
     return FeedbackReport(
         star_analysis=STARAnalysis(
-            situation="Clear: a slow payments API at peak load at your last company.",
-            task="Present but brief: you owned the migration. Say what success meant before you started.",
-            action="Strong: profiling first, extracting the ledger service, and a feature-flagged rollout.",
-            result="Excellent: p99 latency from 900 ms to 180 ms at two million requests a day.",
-            overall_assessment=(
-                "A well-structured answer with a measurable result. Tighten the opening and state the goal "
-                "explicitly to make the Task as strong as the Result."
-            ),
+            situation=f'You set the scene with specifics. You said: "{EVIDENCE["situation"][1][0]}"',
+            task=f'Your responsibility comes across, but vaguely. You said: "{EVIDENCE["task"][1][0]}"',
+            action=f'You described concrete steps you took. You said: "{EVIDENCE["action"][1][0]}"',
+            result=f'You gave a concrete result. You said: "{EVIDENCE["result"][1][0]}"',
+            overall_assessment="The answer tells the situation, action and result specifically and the task "
+            "only in general terms.",
+            components=StarEvidence(**components),
         ),
         delivery_metrics=DeliveryMetrics(
             filler_word_count=4, words_per_minute=171.0, pace_rating=8.9, confidence_score=7.6
         ),
         recommendations=[
-            "Open with one sentence of context, then say what you were responsible for.",
-            "Replace fillers such as “um” and “you know” with a short pause.",
-            "Slow down slightly in the Action part so each step lands.",
-            "End by naming what you learned or would repeat next time.",
+            "Make the task concrete: 'I was asked to own the migration to microservices' names nothing "
+            "specific; say what you personally owned and the target or deadline.",
+            "Cut the fillers: you said 'um' 1 times and 'like' 1 times; a short silent pause sounds more "
+            "confident.",
+            "Keep the result as you told it: 'In the end p99 latency dropped from 900 to 180 milliseconds "
+            "and we...' is specific, which makes the story believable.",
         ],
         overall_score=78.4,
-        star_quality=85.0,
+        star_quality=90.0 if answers_question else 45.0,
         delivery_quality=72.7,
+        relevance=relevance,
+        improved_answer=(
+            "At my last company our payments API was really slow at peak. I was asked to own the migration "
+            "to microservices. [Your own part in it, and the target or deadline.] I profiled the monolith "
+            "first, split out the ledger service, and rolled it out behind a feature flag. In the end p99 "
+            "latency dropped from 900 to 180 milliseconds and we handled two million requests a day without "
+            "incidents."
+        ),
     )
 
 
@@ -61,7 +116,7 @@ def recording_detail(*, complete: bool = True) -> RecordingDetail:
     return RecordingDetail(
         id=uuid.UUID("9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"),
         session_id=SESSION_ID,
-        question_text="Tell me about a time you improved the performance of a system under pressure.",
+        question_text=QUESTION,
         transcript=TRANSCRIPT,
         feedback_status="complete" if complete else "processing",
         feedback=feedback_report() if complete else None,
@@ -107,9 +162,13 @@ def gap_analysis() -> GapAnalysis:
             RequirementAssessment(requirement="Incident leadership", status="missing", similarity=0.21),
         ],
         resume_suggestions=[
-            "Add the on-call incidents you led and how quickly they were resolved.",
-            "Name the Kubernetes work you owned (clusters, scale, tooling), not just the keyword.",
-            "Mention any Go or infrastructure-as-code experience, even from side projects.",
+            "For 'Own Kubernetes infrastructure', build on 'Skills: Python, FastAPI, PostgreSQL, Redis, "
+            "Docker, Kubernetes, AWS.': add [what you did yourself] and [the result, as a number].",
+            "For 'Go', if you have done it, add a line saying [where you did it] and [what came of it, as a "
+            "number]; if not, be ready to say how you would learn it.",
+        ],
+        nice_to_have=[
+            RequirementAssessment(requirement="PCI DSS compliance", status="missing", similarity=0.1)
         ],
     )
 

@@ -14,8 +14,9 @@ from desktop.connection.model_status import ModelStatus
 from desktop.controllers.home import History
 from desktop.controllers.practice import ResumeCheck
 from desktop.qt import QLabel, QWidget
-from desktop.report import export_pdf
+from desktop.report import COMPONENT_COLOURS, export_pdf
 from desktop.settings import Mode
+from desktop.views import style
 from desktop.views.main_window import MainWindow, Screen
 from tests.desktop import samples
 
@@ -77,6 +78,10 @@ def test_gap_analysis_screen(window: MainWindow, screenshot: Screenshot) -> None
     assert gap.summary.text().startswith("Strong backend")
     chips = [item.widget() for index in range(3) if (item := gap.counts.itemAt(index)) is not None]
     assert [chip.text() for chip in chips if isinstance(chip, QLabel)] == ["2 met", "2 partial", "3 missing"]
+    # Nice-to-have items are listed apart: none of them is in the counts above.
+    assert not gap.nice_card.isHidden()
+    nice = [widget.text() for widget in gap.nice_card.findChildren(QLabel) if widget.objectName() == "h3"]
+    assert nice == ["PCI DSS compliance"]
     screenshot(window, "gap-analysis")
 
 
@@ -111,7 +116,29 @@ def test_feedback_report_screen(window: MainWindow, screenshot: Screenshot) -> N
     assert view.export.isEnabled()
     assert view.wpm.text() == "171 WPM"
     assert view.transcript.text().count("background-color") == 4  # um, like, you know, sort of
+    # Each component's evidence is in its colour in the transcript, and its coverage is on its heading.
+    for part, colour in COMPONENT_COLOURS.items():
+        assert f"color:{colour}" in view.transcript.text(), part
+    headings = [widget.text() for widget in view.star.findChildren(QLabel) if widget.objectName() == "h3"]
+    assert any("Task" in heading and "vague" in heading for heading in headings), headings
+    assert not view.improved.isHidden()
+    assert view.improved_text.text().startswith("At my last company")
+    assert "speaks to the question" in view.relevance.text()
     screenshot(window, "feedback-report")
+
+
+def test_an_answer_to_another_question_is_told_so_before_the_star_breakdown(window: MainWindow) -> None:
+    view = window.feedback
+    detail = samples.recording_detail().model_copy(
+        update={"feedback": samples.feedback_report(answers_question=False)}
+    )
+    view.show_detail(detail)
+    present(window, Screen.FEEDBACK, 1320)
+    assert not view.relevance.isHidden()
+    assert "tells about something else" in view.relevance.text()
+    assert style.DANGER in view.relevance.text()
+    star_body = view.star.body
+    assert star_body.indexOf(view.relevance) < star_body.indexOf(view.assessment)
 
 
 def test_feedback_report_exports_to_pdf(tmp_path: Path) -> None:
@@ -122,8 +149,10 @@ def test_feedback_report_exports_to_pdf(tmp_path: Path) -> None:
     assert "Ascend AI feedback report" in text
     assert "STAR breakdown" in text
     assert "171 WPM" in text
-    assert "with a short pause" in text
+    assert "a short silent pause" in text
     assert "payments API" in text
+    assert "Your answer, in STAR order" in text
+    assert "[Your own part in it, and the target or deadline.]" in text
 
 
 def test_settings_screen(window: MainWindow, screenshot: Screenshot, tmp_path: Path) -> None:

@@ -23,6 +23,10 @@ from app.services.llm import LLMOutputError, LLMProvider
 logger = logging.getLogger(__name__)
 
 MAX_REQUIREMENTS = 20
+# Fewer items than this read off the structure, and the job description is prose the model reads.
+MIN_STRUCTURED_REQUIREMENTS = 4
+MIN_LIST_ITEMS = 3
+SHORT_ITEM_WORDS = 5
 MAX_RESUME_LINES = 200
 MIN_WORDS = 1
 MAX_TITLE_WORDS = 10
@@ -124,7 +128,7 @@ def _split_list(sentence: str) -> list[str]:
     "Leading incidents and writing postmortems" two.
     """
     parts: list[str] = []
-    for piece in re.split(r",\s*(?:and\s+)?", sentence):
+    for piece in re.split(r",\s+(?:and\s+)?", sentence):
         halves = re.split(r"\s+and\s+(?=[a-z]+\s)", piece)
         if len(halves) > 1 and all(len(half.split()) >= 2 for half in halves):
             parts.extend(halves)
@@ -140,6 +144,8 @@ def split_nice_to_have(job_description: str) -> tuple[str, str]:
     required: list[str] = []
     nice: list[str] = []
     in_nice = False
+    # A nice-to-have sentence wrapped onto the next line takes that line's text up to its full stop.
+    continued = False
     for line in job_description.splitlines():
         if _NICE_HEADING.match(line):
             in_nice = True
@@ -149,8 +155,10 @@ def split_nice_to_have(job_description: str) -> tuple[str, str]:
             nice.append(line)
             continue
         kept: list[str] = []
-        for sentence in re.split(r"(?<=[.!?])\s+", line):
-            (nice if _NICE_SENTENCE.search(sentence) else kept).append(sentence)
+        for position, sentence in enumerate(re.split(r"(?<=[.!?])\s+", line)):
+            nice_sentence = _NICE_SENTENCE.search(sentence) is not None or (continued and position == 0)
+            (nice if nice_sentence else kept).append(sentence)
+            continued = nice_sentence and not sentence.rstrip().endswith((".", "!", "?"))
         required.append(" ".join(kept))
     return "\n".join(required), "\n".join(nice)
 
@@ -184,25 +192,93 @@ _NICE_LEAD = re.compile(
 _NICE_TAIL = re.compile(r"\s*(?:is|are|would be) (?:a )?(?:plus|bonus|nice to have).*$", re.IGNORECASE)
 
 
-def requirement_candidates(job_description: str) -> list[str]:
-    """Requirements read off the job description's own sentences, bullets and comma lists.
+_REQUIREMENT_HEADING = re.compile(
+    r"\b(?:requirements?|qualifications?|you have|you bring|bring|you(?:'ll| will) need|need|"
+    r"look(?:ing)? for|must[- ]haves?|about you|who you are|you are|skills|experience|what we expect)\b",
+    re.IGNORECASE,
+)
+# Prose under a requirements heading often holds two in one sentence: "..., and you write tests ...".
+_PROSE_JOINT = re.compile(r",?\s+and (?=(?:you|we)\s)|;\s+")
 
-    Its title, the employer's introduction of itself ("We are looking for…") and its nice-to-have
-    items are not requirements.
+
+def _is_heading(lines: list[str], index: int) -> bool:
+    line = lines[index].strip()
+    if not line or _BULLET.match(line):
+        return False
+    if line.endswith(":") and len(line.split()) <= 8:
+        return True
+    before = lines[index - 1].strip() if index > 0 else ""
+    after = lines[index + 1].strip() if index + 1 < len(lines) else ""
+    return not before and bool(after) and len(line.split()) <= 6 and line[-1] not in ".;,!?"
+
+
+def _sections(body: str) -> list[tuple[str | None, list[str], str]]:
+    """(heading, bullet items, prose) per section of a job description, each bullet whole (a bullet
+    wrapped over two lines is one item)."""
+    lines = body.splitlines()
+    sections: list[tuple[str | None, list[str], str]] = []
+    heading: str | None = None
+    bullets: list[str] = []
+    prose: list[str] = []
+    in_bullet = False
+
+    def close() -> None:
+        if bullets or prose or heading:
+            sections.append((heading, list(bullets), " ".join(prose)))
+
+    for index, raw in enumerate(lines):
+        line = raw.strip()
+        if _is_heading(lines, index):
+            close()
+            heading, bullets, prose, in_bullet = line.rstrip(":"), [], [], False
+        elif _BULLET.match(line):
+            bullets.append(_BULLET.sub("", line))
+            in_bullet = True
+        elif not line:
+            in_bullet = False
+        elif in_bullet and bullets:
+            bullets[-1] = f"{bullets[-1]} {line}"
+        else:
+            prose.append(line)
+    close()
+    return sections
+
+
+def _prose_items(prose: str) -> list[str]:
+    items: list[str] = []
+    for sentence in _SPLIT_SENTENCES.split(prose):
+        for part in _PROSE_JOINT.split(sentence):
+            cleaned = _clean(part)
+            if not cleaned or _EMPLOYER_PITCH.match(cleaned):
+                continue
+            # An inline list of short items ("Go, Terraform, incident leadership") is several; a
+            # sentence that names two skills ("... Python and know PyTorch well") stays one.
+            pieces = [_clean(piece) for piece in re.split(r",\s+(?:and\s+|or\s+)?", cleaned)]
+            short = len(pieces) >= MIN_LIST_ITEMS and all(
+                len(piece.split()) <= SHORT_ITEM_WORDS for piece in pieces
+            )
+            items.extend(pieces if short else [cleaned])
+    return items
+
+
+def requirement_candidates(job_description: str) -> list[str]:
+    """Requirements read off the job description's structure: every bullet, whole, and the sentences
+    under a requirements heading ("Requirements:", "You have", "About you"). The introduction (the
+    employer's pitch, the role's duties) counts only when no section names requirements; the title
+    and the nice-to-have items never do.
     """
-    found: list[str] = []
     title = job_title(job_description)
     body = job_description.strip()[len(title) :] if title else job_description
     body, _ = split_nice_to_have(body)
-    for sentence in _SPLIT_SENTENCES.split(_WRAPPED.sub(" ", body)):
-        cleaned = _clean(sentence)
-        if not cleaned or _EMPLOYER_PITCH.match(cleaned):
-            continue
-        parts = _split_list(cleaned)
-        # A comma list of short items ("Go, Terraform, incident leadership") is several requirements.
-        items = parts if len(parts) > 1 and all(len(part.split()) <= 8 for part in parts) else [cleaned]
-        found.extend(item for item in items if len(_WORD.findall(item)) >= MIN_WORDS)
-    return _dedupe(found)[:MAX_REQUIREMENTS]
+    sections = _sections(body)
+    named = any(heading and _REQUIREMENT_HEADING.search(heading) for heading, _, _ in sections)
+    found: list[str] = []
+    for heading, bullets, prose in sections:
+        found.extend(bullets)
+        if not named or (heading and _REQUIREMENT_HEADING.search(heading)):
+            found.extend(_prose_items(prose))
+    cleaned = [_clean(item) for item in found]
+    return _dedupe([item for item in cleaned if len(_WORD.findall(item)) >= MIN_WORDS])[:MAX_REQUIREMENTS]
 
 
 def resume_lines(resume_text: str) -> list[str]:
@@ -419,7 +495,11 @@ class GapAnalyzer:
         return assessments, closest
 
     async def _requirements(self, job_description: str) -> list[str]:
+        """The job description's own items when its structure gives them (a small model skips and
+        splits them); the model's list only for a job description written as one paragraph."""
         heuristic = requirement_candidates(job_description)
+        if len(heuristic) >= MIN_STRUCTURED_REQUIREMENTS:
+            return heuristic
         try:
             extracted = await self._provider.generate_structured_response(
                 "List every distinct requirement of this job description (skills, experience, "
