@@ -40,12 +40,12 @@ class Config:
 
 
 CONFIGS = {
-    "greedy, long filler prompt (default)": Config(),
+    "greedy, long filler prompt": Config(),
     "greedy, no prompt": Config(prompt=""),
     "greedy, short filler prompt": Config(prompt=SHORT_FILLER_PROMPT),
     "greedy, short prompt + question": Config(prompt=SHORT_FILLER_PROMPT, with_question=True),
     "greedy, long prompt, no fallback": Config(fallback=False),
-    "beam 5, long filler prompt": Config(beam_size=5),
+    "beam 5, long filler prompt (default)": Config(beam_size=5),
 }
 
 _UNIT_WORDS = (

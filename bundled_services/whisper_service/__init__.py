@@ -20,4 +20,5 @@ Each command-line option falls back to an environment variable, then to a defaul
     --max-pending   WHISPER_MAX_PENDING        8: transcriptions running or queued before 503
     --language      WHISPER_LANGUAGE           en ('auto' detects it per request)
     --verbatim / --no-verbatim  WHISPER_VERBATIM  1: keep filler words (um, uh, like, ...)
+    --beam-size     WHISPER_BEAM_SIZE          5: beam search width; 0 decodes greedily (faster)
 """

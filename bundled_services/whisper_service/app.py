@@ -63,6 +63,7 @@ class Health(BaseModel):
     model: str
     threads: int
     verbatim: bool
+    beam_size: int
     pending: int
 
 
@@ -74,7 +75,12 @@ def _queue(request: Request) -> TranscriptionQueue:
 def create_app(config: ServiceConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        options = DecodeOptions(threads=config.threads, language=config.language, verbatim=config.verbatim)
+        options = DecodeOptions(
+            threads=config.threads,
+            language=config.language,
+            verbatim=config.verbatim,
+            beam_size=config.beam_size,
+        )
         # Loading takes a second or more; a worker thread keeps the loop responsive meanwhile.
         transcriber = await asyncio.to_thread(Transcriber, config.model_path, options)
         logger.info("Loaded %s (%d threads, verbatim=%s)", config.model_path, config.threads, config.verbatim)
@@ -95,6 +101,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             model=queue.transcriber.model_path.name,
             threads=config.threads,
             verbatim=config.verbatim,
+            beam_size=config.beam_size,
             pending=queue.pending,
         )
 

@@ -26,6 +26,7 @@ class ServiceConfig:
     max_pending: int
     language: str
     verbatim: bool
+    beam_size: int
 
 
 def _default_threads() -> int:
@@ -65,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--language", help="spoken language or 'auto' [WHISPER_LANGUAGE]")
     parser.add_argument(
+        "--beam-size", type=int, help="beam search width, 0 for greedy decoding [WHISPER_BEAM_SIZE]"
+    )
+    parser.add_argument(
         "--verbatim",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -94,11 +98,15 @@ def load_config(argv: Sequence[str] | None = None, environ: Mapping[str, str] | 
         verbatim=args.verbatim
         if args.verbatim is not None
         else _flag(env.get("WHISPER_VERBATIM", "1"), "WHISPER_VERBATIM"),
+        # Beam search of 5 measured best on the labelled answers (docs/benchmarks.md, Transcription).
+        beam_size=int(pick(args.beam_size, "WHISPER_BEAM_SIZE", "5")),
     )
     _positive(config.threads, "threads")
     _positive(config.max_upload_bytes, "max upload size")
     _positive(config.max_audio_seconds, "max audio seconds")
     _positive(config.max_pending, "max pending")
+    if config.beam_size < 0:
+        raise ValueError(f"beam size must be 0 (greedy) or more, not {config.beam_size}")
     if not 0 < config.port < 65536:
         raise ValueError(f"port must be in 1..65535, not {config.port}")
     return config

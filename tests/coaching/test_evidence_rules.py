@@ -40,6 +40,18 @@ def test_units_are_the_transcripts_own_spans_and_long_run_ons_are_cut_at_their_j
     ]
 
 
+def test_a_run_on_sentence_is_cut_where_the_candidate_turns_to_what_they_did() -> None:
+    said = (
+        "I was the engineer on call for that model, and I had to decide within a day whether to roll it back."
+    )
+    assert [unit.text for unit in split_units(said)] == [
+        "I was the engineer on call for that model",
+        "and I had to decide within a day whether to roll it back.",
+    ]
+    short = "I was the tech lead, and my task was to fix it."
+    assert [unit.text for unit in split_units(short)] == [short]
+
+
 def test_a_sentence_of_fillers_alone_is_no_unit() -> None:
     assert [unit.text for unit in split_units("Um, uh. You know. I fixed it.")] == ["I fixed it."]
 

@@ -40,3 +40,6 @@ def test_invalid_settings_are_reported(whisper_model: Path) -> None:
     result = run_service("--model", str(whisper_model), "--threads", "0")
     assert result.returncode == 2
     assert "threads must be positive" in result.stderr
+    result = run_service("--model", str(whisper_model), "--beam-size", "-1")
+    assert result.returncode == 2
+    assert "beam size must be 0 (greedy) or more" in result.stderr

@@ -47,3 +47,15 @@ def test_verbatim_keeps_fillers_plain_drops_and_no_setting_leaks_between_calls(
 
 def test_pure_silence_gives_an_empty_transcript(transcriber: Transcriber) -> None:
     assert transcriber.transcribe(np.zeros(16_000 * 5, dtype=np.float32)) == ""
+
+
+def test_beam_search_keeps_the_fillers_and_a_call_with_its_own_prompt_leaves_the_next_alone(
+    whisper_model: Path, spoken: dict[str, SpokenAnswer]
+) -> None:
+    with spoken[MOTIVATION.name].files["wav"].open("rb") as f:
+        audio = decode_audio(f, max_seconds=600)
+    beam = Transcriber(whisper_model, dataclasses.replace(VERBATIM, beam_size=5))
+    first = beam.transcribe(audio)
+    assert score(MOTIVATION, first).fillers_kept == len(MOTIVATION.fillers), first
+    beam.transcribe(audio, prompt="")  # no filler context for this call only
+    assert beam.transcribe(audio) == first

@@ -32,6 +32,7 @@ def test_health_reports_the_loaded_model(service_url: str) -> None:
     body = response.json()
     assert body["model"] == "ggml-base.bin"
     assert body["verbatim"] is True
+    assert body["beam_size"] == 5  # the default the labelled answers chose
 
 
 @pytest.mark.parametrize("extension", FORMATS)

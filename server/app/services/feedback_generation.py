@@ -107,8 +107,9 @@ async def generate_feedback(context: JobContext, recording_id: uuid.UUID) -> Non
     )
     report = build_report(judgement, metrics)
     logger.info(
-        "feedback for recording %s: the agent's reading %s (tools used: %s)",
+        "feedback for recording %s written by the %s path (the agent's reading %s; tools used: %s)",
         recording_id,
+        path,
         "used" if path == "agent" else "not usable",
         tools.calls,
     )

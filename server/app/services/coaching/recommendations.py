@@ -237,7 +237,9 @@ def _plain(sentence: str) -> str:
     return re.sub(r"[*_`#>]+", "", re.sub(r"^\s*(?:[-*]|\d+[.)])\s*", "", sentence)).strip()
 
 
-async def knowledge_tip(query: str, search: Search, embeddings: EmbeddingService) -> str | None:
+async def knowledge_tip(
+    query: str, search: Search, embeddings: EmbeddingService, used: frozenset[str] = frozenset()
+) -> str | None:
     """The knowledge base's sentence closest to `query` that states no fact of its own (the guides'
     example numbers and names must not read as the candidate's)."""
     passages = await search(query)
@@ -245,7 +247,10 @@ async def knowledge_tip(query: str, search: Search, embeddings: EmbeddingService
         plain
         for passage in passages
         for plain in (_plain(sentence) for sentence in passage_sentences(passage))
-        if 40 <= len(plain) <= TIP_CHARS and plain.endswith(".") and not _states_facts(plain)
+        if 40 <= len(plain) <= TIP_CHARS
+        and plain.endswith(".")
+        and not _states_facts(plain)
+        and plain not in used
     ]
     if not sentences:
         return None
@@ -267,6 +272,7 @@ async def recommendations(
     """Between three and five recommendations from the findings, in order, each with its guide tip."""
     chosen: list[str] = []
     kinds: set[str] = set()
+    tips: list[str] = []
     for finding in found:
         if len(chosen) >= MAX_RECOMMENDATIONS:
             break
@@ -274,7 +280,10 @@ async def recommendations(
             break
         if finding.kind in kinds or invented_facts(finding.advice, sources):
             continue
-        tip = await knowledge_tip(finding.query, search, embeddings)
+        # Each recommendation gets a tip of its own: the same guide sentence twice reads as filler.
+        tip = await knowledge_tip(finding.query, search, embeddings, frozenset(tips))
+        if tip:
+            tips.append(tip)
         chosen.append(f"{finding.advice} {tip}" if tip else finding.advice)
         kinds.add(finding.kind)
     return chosen
