@@ -3,16 +3,21 @@ relevance, the improved answer and the findings behind recommendations."""
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
+
 import pytest
 
 from app.services import delivery_metrics
 from app.services.coaching.coverage import coverage, star_quality
-from app.services.coaching.cues import role_cues
+from app.services.coaching.cues import LABELS, role_cues
+from app.services.coaching.evidence import label_units, read_bank, star_bank
 from app.services.coaching.facts import invented_facts
 from app.services.coaching.improved_answer import MISSING_PROMPTS, THIN_PROMPTS, improved_answer
 from app.services.coaching.recommendations import find_findings
 from app.services.coaching.relevance import judge_relevance
 from app.services.coaching.transcript import Unit, split_units, without_fillers
+from app.services.embedding import EmbeddingService, unit_rows
 
 ANSWER = (
     "Um, so, in my last role our checkout API was, like, really slow, around 900 milliseconds. "
@@ -21,6 +26,9 @@ ANSWER = (
     "in front of the catalogue, and then I also, you know, added a load test to our CI pipeline. "
     "In the end, latency dropped to 180 milliseconds."
 )
+
+
+SAMPLE_ANSWER = (Path(__file__).resolve().parents[2] / "examples" / "answer.txt").read_text()
 
 
 def units_of(*texts: str) -> list[Unit]:
@@ -203,3 +211,22 @@ def test_an_answer_to_another_question_is_told_so_first() -> None:
                           coverages, False, metrics)  # type: ignore[arg-type]  # fmt: skip
     assert found[0].kind == "relevance"
     assert "'Tell me about a conflict with a colleague'" in found[0].advice
+
+
+def test_the_example_bank_is_balanced_and_a_bad_label_is_refused(tmp_path: Path) -> None:
+    rows = read_bank()
+    assert Counter(label for label, _ in rows) == dict.fromkeys(LABELS, 120)
+    bad = tmp_path / "bank.tsv"
+    bad.write_text("# comment\nsituation\tOur API was slow.\noutcome\tIt got fast.\n")
+    with pytest.raises(ValueError, match="line 3"):
+        read_bank(bad)
+
+
+async def test_the_sample_answers_sentences_get_the_labels_a_coach_would_give(
+    embeddings: EmbeddingService,
+) -> None:
+    units = split_units(SAMPLE_ANSWER)
+    vectors = unit_rows(await embeddings.embed_texts([unit.text for unit in units]))
+    labels = [item.label for item in label_units(units, vectors, await star_bank(embeddings))]
+    # Labelled by hand: the slow API, the lead's role and goal, three steps taken, two outcomes.
+    assert labels == ["situation", "task", "task", "action", "action", "action", "result", "result"]

@@ -6,7 +6,7 @@ language model's one-letter label for it. A component's evidence is its units, v
 
 from __future__ import annotations
 
-import asyncio
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,20 +63,18 @@ def read_bank(path: Path = BANK_PATH) -> list[tuple[str, str]]:
     return rows
 
 
-_banks: dict[int, StarBank] = {}
-_bank_lock = asyncio.Lock()
+_banks: weakref.WeakKeyDictionary[EmbeddingService, StarBank] = weakref.WeakKeyDictionary()
 
 
 async def star_bank(embeddings: EmbeddingService) -> StarBank:
-    """The bank embedded once per process and embedding service (the worker's warm-up asks first)."""
-    key = id(embeddings)
-    async with _bank_lock:
-        bank = _banks.get(key)
-        if bank is None:
-            rows = read_bank()
-            vectors = unit_rows(await embeddings.embed_texts([sentence for _, sentence in rows]))
-            bank = StarBank(labels=tuple(label for label, _ in rows), vectors=vectors)
-            _banks[key] = bank
+    """The bank embedded once per embedding service (the worker's warm-up asks first). Two callers at
+    once may both embed it; they get the same result, and no lock ties the cache to one event loop."""
+    bank = _banks.get(embeddings)
+    if bank is None:
+        rows = read_bank()
+        vectors = unit_rows(await embeddings.embed_texts([sentence for _, sentence in rows]))
+        bank = StarBank(labels=tuple(label for label, _ in rows), vectors=vectors)
+        _banks[embeddings] = bank
     return bank
 
 
