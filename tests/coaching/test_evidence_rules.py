@@ -60,6 +60,14 @@ def test_a_run_on_sentence_is_cut_where_the_candidate_turns_to_what_they_did() -
     assert [unit.text for unit in split_units(short)] == [short]
 
 
+def test_a_decimal_point_or_a_version_does_not_end_a_sentence() -> None:
+    said = "At 3.40 in the morning our v2.1 API went down. I paged the team."
+    assert [unit.text for unit in split_units(said)] == [
+        "At 3.40 in the morning our v2.1 API went down.",
+        "I paged the team.",
+    ]
+
+
 def test_a_sentence_of_fillers_alone_is_no_unit() -> None:
     assert [unit.text for unit in split_units("Um, uh. You know. I fixed it.")] == ["I fixed it."]
 

@@ -13,7 +13,8 @@ from app.services.delivery_metrics import FILLER_WORDS
 # (20 and the ", and I" joints were chosen on the labelled set's dev transcripts, docs/coaching.md).
 LONG_UNIT_WORDS = 20
 MIN_CLAUSE_WORDS = 5
-_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
+# A sentence ends at . ! or ? before a space or the end: "3.40 in the morning" and "v2.1" stay whole.
+_SENTENCE = re.compile(r"(?:[^.!?]|[.!?](?=\S))+(?:[.!?]+|$)")
 _JOINT = re.compile(
     r",\s+(?=(?:and then|and so|so|but|which meant|and in the end|and eventually|and (?:i|my|we|our))\b)"
     r"|;\s+",
