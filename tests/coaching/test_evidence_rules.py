@@ -16,6 +16,7 @@ from app.services.coaching.facts import invented_facts
 from app.services.coaching.improved_answer import MISSING_PROMPTS, THIN_PROMPTS, improved_answer
 from app.services.coaching.recommendations import find_findings
 from app.services.coaching.relevance import judge_relevance
+from app.services.coaching.report import component_text
 from app.services.coaching.transcript import Unit, split_units, without_fillers
 from app.services.embedding import EmbeddingService, unit_rows
 
@@ -238,3 +239,17 @@ async def test_the_sample_answers_sentences_get_the_labels_a_coach_would_give(
     labels = [item.label for item in label_units(units, vectors, await star_bank(embeddings))]
     # Labelled by hand: the slow API, the lead's role and goal, three steps taken, two outcomes.
     assert labels == ["situation", "task", "task", "action", "action", "action", "result", "result"]
+
+
+def test_a_component_quotes_neighbouring_sentences_as_said_and_others_apart() -> None:
+    transcript = (
+        "I was the tech lead on the payments team that quarter, and my task was to fix checkout before the "
+        "sale. Then I slept. I added an index."
+    )
+    units = split_units(transcript)
+    assert [unit.text for unit in units][1] == "and my task was to fix checkout before the sale."
+    told = component_text("task", "specific", [units[0], units[1], units[3]], transcript)
+    assert told.endswith(
+        '"I was the tech lead on the payments team that quarter, and my task was to fix checkout before '
+        'the sale. ... I added an index."'
+    )

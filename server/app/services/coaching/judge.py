@@ -44,6 +44,7 @@ async def judge_answer(
     found = find_findings(question, transcript, units, evidence, coverages, verdict.answers_question, metrics)
     sources = [transcript, question, resume_text or "", measured_facts(transcript, metrics)]
     return Judgement(
+        transcript=transcript,
         evidence=evidence,
         coverages=coverages,
         relevance=verdict,

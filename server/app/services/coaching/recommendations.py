@@ -258,9 +258,19 @@ async def knowledge_tip(
     return sentences[int(np.argmax(vectors[1:] @ vectors[0]))]
 
 
+# The guides' example answers speak in the first person; told beside the candidate's words they would
+# read as the candidate's.
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|we|our|us)\b", re.IGNORECASE)
+
+
 def _states_facts(sentence: str) -> bool:
     facts = facts_of(sentence)
-    return bool(facts.numbers) or bool(facts.names - {"star"}) or '"' in sentence
+    return (
+        bool(facts.numbers)
+        or bool(facts.names - {"star"})
+        or '"' in sentence
+        or bool(_FIRST_PERSON.search(sentence))
+    )
 
 
 async def recommendations(

@@ -53,6 +53,7 @@ QUOTE_CHARS = 160
 class Judgement:
     """Everything the report says about the content, decided before it is written."""
 
+    transcript: str
     evidence: Mapping[str, Sequence[Unit]]
     coverages: Mapping[str, Coverage]
     relevance: RelevanceVerdict
@@ -61,16 +62,24 @@ class Judgement:
     improved_answer: str | None
 
 
-def _quoted(units: Sequence[Unit]) -> str:
-    text = " ".join(unit.text for unit in units)
+def _quoted(units: Sequence[Unit], transcript: str) -> str:
+    """The units as said: neighbouring units as one span of the transcript (with the comma between
+    them), others joined by "..."."""
+    runs: list[list[Unit]] = []
+    for unit in units:
+        if runs and runs[-1][-1].index + 1 == unit.index:
+            runs[-1].append(unit)
+        else:
+            runs.append([unit])
+    text = " ... ".join(transcript[run[0].start : run[-1].end] for run in runs)
     if len(text) > QUOTE_CHARS:
         text = text[:QUOTE_CHARS].rsplit(" ", 1)[0] + "..."
     return text
 
 
-def component_text(component: str, coverage: Coverage, units: Sequence[Unit]) -> str:
+def component_text(component: str, coverage: Coverage, units: Sequence[Unit], transcript: str) -> str:
     judged = _JUDGED[component][coverage] + "."
-    return f'{judged} You said: "{_quoted(units)}"' if units and coverage != "missing" else judged
+    return f'{judged} You said: "{_quoted(units, transcript)}"' if units and coverage != "missing" else judged
 
 
 def _listing(names: list[str]) -> str:
@@ -125,10 +134,16 @@ def build_report(judgement: Judgement, metrics: delivery_metrics.RawDeliveryMetr
     }
     return FeedbackReport(
         star_analysis=STARAnalysis(
-            situation=component_text("situation", coverages["situation"], judgement.evidence["situation"]),
-            task=component_text("task", coverages["task"], judgement.evidence["task"]),
-            action=component_text("action", coverages["action"], judgement.evidence["action"]),
-            result=component_text("result", coverages["result"], judgement.evidence["result"]),
+            situation=component_text(
+                "situation", coverages["situation"], judgement.evidence["situation"], judgement.transcript
+            ),
+            task=component_text("task", coverages["task"], judgement.evidence["task"], judgement.transcript),
+            action=component_text(
+                "action", coverages["action"], judgement.evidence["action"], judgement.transcript
+            ),
+            result=component_text(
+                "result", coverages["result"], judgement.evidence["result"], judgement.transcript
+            ),
             overall_assessment=overall_assessment(coverages, answers),
             components=StarEvidence(**components),
         ),
