@@ -36,12 +36,17 @@ from app.workers.celery_app import celery_app
 from app.workers.runtime import WorkerRuntime
 from bundled_services.provisioning import embedding_model
 from tests.ai.scripted_server import Reply, ScriptedServer, chat_completion
-from tests.files import JOB_DESCRIPTION
 
 RESUME = (
     "Jane Doe\nSenior engineer. Led the move of payments to Kafka, cutting settlement from 2 days to 4 hours."
 )
 TRANSCRIPT = "I was the tech lead and I rewrote the slow queries, so latency dropped to 180 milliseconds."
+# One paragraph, so the gap analysis asks the model for its requirements (a listed job description
+# gives them by its structure alone).
+JOB_DESCRIPTION = (
+    "We want a senior engineer who writes Go every day, has run Kafka in production for years and "
+    "shows incident leadership when things break."
+)
 QUESTIONS = [f"Tell me about a time you handled difficult situation number {n} at work." for n in range(5)]
 # Two letters for an answer of one sentence: a reading that cannot be matched to the sentences.
 READING = {"labels": ["S", "A"], "answers_question": "yes"}

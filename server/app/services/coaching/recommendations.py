@@ -142,7 +142,8 @@ def _delivery_findings(transcript: str, metrics: delivery_metrics.RawDeliveryMet
     share = metrics.filler_word_count / metrics.total_words if metrics.total_words else 0.0
     if metrics.filler_word_count >= MIN_FILLERS and share >= FILLER_SHARE:
         named = " and ".join(
-            f"'{word}' {count} times" for word, count in _filler_counts(transcript).most_common(2)
+            f"'{word}' {'once' if count == 1 else f'{count} times'}"
+            for word, count in _filler_counts(transcript).most_common(2)
         )
         advice = f"Cut the fillers: you said {named}; a short silent pause sounds more confident."
         found.append(Finding("fillers", advice, "avoiding filler words"))
