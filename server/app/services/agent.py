@@ -31,6 +31,7 @@ from app.core.config import Settings
 from app.db.models import InterviewSession, Recording, Resume
 from app.services import delivery_metrics, knowledge_base
 from app.services.embedding import EmbeddingService
+from app.services.llm import LLMUnavailableError
 from app.services.llm.local import WARM_UP_PROMPT
 
 logger = logging.getLogger(__name__)
@@ -210,8 +211,7 @@ def chat_model(
 
 
 # What a run that does not end in a valid answer raises; any of them sends the caller to its
-# fallback. Connection failures are among them: the fallback then meets the same outage and raises
-# it as LLMUnavailableError, which the task retries.
+# fallback. An unreachable model is raised as LLMUnavailableError instead, which the task retries.
 AGENT_FAILURES: tuple[type[Exception], ...] = (
     GraphRecursionError,
     TimeoutError,
@@ -222,6 +222,8 @@ AGENT_FAILURES: tuple[type[Exception], ...] = (
     KeyError,
 )
 SUBMIT_TOOL = "submit_answer"
+# The chat model's own try and its client's retries (max_retries=2).
+MODEL_ATTEMPTS = 3
 AGENT_TEMPERATURE = 0.2
 
 
@@ -342,6 +344,11 @@ async def run_structured_agent(
             agent.ainvoke({"messages": messages}, {"recursion_limit": max_steps}),
             timeout=timeout_seconds,
         )
+    except openai.APIConnectionError as exc:
+        # An unreachable model is an outage the task should retry, not an answer to do without.
+        raise LLMUnavailableError(
+            f"the language model is unreachable ({type(exc).__name__})", attempts=MODEL_ATTEMPTS
+        ) from exc
     except AGENT_FAILURES as exc:
         logger.info("agent gave no answer (%s: %s)", type(exc).__name__, exc)
         return None
