@@ -95,6 +95,7 @@ def test_fillers_come_out_and_every_other_word_stays(said: str, written: str) ->
         ("The Redis cache in front of the catalogue.", []),
         ("[The result, as a number: 40 percent?] I added a load test.", []),
         ("I led a team of twelve at Stripe.", ["12", "stripe"]),
+        ("Tell it in STAR order, Situation first.", []),
     ],
 )
 def test_a_fact_counts_as_given_only_when_the_sources_give_it(text: str, invented: list[str]) -> None:

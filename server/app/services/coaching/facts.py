@@ -183,7 +183,9 @@ def _names(text: str) -> set[str]:
             char.isupper() for char in token[1:]
         )
         at_start = _SENTENCE_START.search(text[: match.start()]) is not None
-        if technical or (has_capital and not at_start and lowered not in _COMMON_CAPITALS):
+        if lowered in _COMMON_CAPITALS:  # "STAR" names the method, not a fact
+            continue
+        if technical or (has_capital and not at_start):
             names.add(lowered)
     return names
 
