@@ -121,22 +121,6 @@ def job_title(job_description: str) -> str | None:
     return first
 
 
-def _split_list(sentence: str) -> list[str]:
-    """A sentence's comma list, then its "X and Y" pairs, where both sides stand on their own.
-
-    "Designing and operating distributed systems" is one requirement (two verbs sharing an object),
-    "Leading incidents and writing postmortems" two.
-    """
-    parts: list[str] = []
-    for piece in re.split(r",\s+(?:and\s+)?", sentence):
-        halves = re.split(r"\s+and\s+(?=[a-z]+\s)", piece)
-        if len(halves) > 1 and all(len(half.split()) >= 2 for half in halves):
-            parts.extend(halves)
-        else:
-            parts.append(piece)
-    return [part for part in (_clean(part) for part in parts) if part]
-
-
 def split_nice_to_have(job_description: str) -> tuple[str, str]:
     """The job description's requirements part and its nice-to-have part: a "Nice to have" (bonus,
     preferred) heading starts the latter, which runs to the next heading; a sentence saying an item
