@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -245,3 +246,31 @@ def test_the_worker_runs_warm_up_steps_only_before_its_first_job(settings: Setti
     finally:
         runtime.close()
     assert ran == ["step", "job"]
+
+
+def test_a_worker_told_to_stop_cancels_the_warm_up_step_it_is_in(settings: Settings) -> None:
+    runtime = WorkerRuntime()
+    started = threading.Event()
+    outcome: list[bool] = []
+    ran: list[str] = []
+
+    async def endless(context: JobContext) -> None:
+        started.set()
+        await asyncio.Event().wait()
+        ran.append("finished")
+
+    async def later(context: JobContext) -> None:
+        ran.append("later")
+
+    warming = threading.Thread(target=lambda: outcome.append(runtime.run_before_first_job(endless)))
+    warming.start()
+    try:
+        assert started.wait(timeout=120)
+        runtime.stop_background()
+        warming.join(timeout=120)
+        assert not warming.is_alive()
+        assert outcome == [False]
+        assert not runtime.run_before_first_job(later)
+    finally:
+        runtime.close()
+    assert ran == []

@@ -83,13 +83,14 @@ def shared() -> dict[str, Any]:
     return {}
 
 
-def _wait_for(condition: Any, what: str, timeout: float = 90) -> None:
+def _wait_for(condition: Any, what: str, timeout: float = 90, still: Any = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
+    detail = f" (still there: {still()})" if still is not None else ""
+    raise AssertionError(f"timed out waiting for {what}{detail}")
 
 
 def _mode(path: Path) -> int:
@@ -265,7 +266,12 @@ def test_a_supervisor_killed_outright_leaves_only_the_database_for_the_next_star
     killed.popen.kill()
     killed.popen.wait(timeout=10)
     # Linux tells each child its parent died (SIGTERM), so they stop on their own.
-    _wait_for(lambda: not any(process_alive(pid) for pid in children.values()), "the children to stop", 60)
+    _wait_for(
+        lambda: not any(process_alive(pid) for pid in children.values()),
+        "the children to stop",
+        60,
+        still=lambda: [name for name, pid in children.items() if process_alive(pid)],
+    )
     # PostgreSQL detaches from its starter; it keeps the data safe until the next start adopts it.
     assert postmaster is not None
     assert process_alive(postmaster)

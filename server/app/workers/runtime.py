@@ -11,7 +11,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from celery.signals import worker_process_shutdown
+from celery.signals import worker_process_shutdown, worker_shutting_down
 
 from app.core.config import get_settings
 from app.db.session import create_engine, create_session_factory
@@ -28,6 +28,9 @@ class WorkerRuntime:
         self._resources: JobContext | None = None
         self._lock = threading.Lock()
         self._job_arrived = False
+        self._stopping = False
+        # The preparation step running now, so that a shutdown can cancel it instead of waiting it out.
+        self._background: tuple[asyncio.AbstractEventLoop, asyncio.Task[None]] | None = None
 
     def run(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
         # Set before the wait: background work checks it to give way to a job already queued.
@@ -39,10 +42,35 @@ class WorkerRuntime:
         """Run `step` as a job would, unless a job has arrived already (False then): preparation for
         the first job gives way to it rather than delay it."""
         with self._lock:
-            if self._job_arrived:
+            if self._job_arrived or self._stopping:
                 return False
-            self._run_locked(step)
-            return True
+            try:
+                self._run_locked(self._cancellable(step))
+            except asyncio.CancelledError:
+                return False
+            return not self._stopping
+
+    def _cancellable(
+        self, step: Callable[[JobContext], Awaitable[None]]
+    ) -> Callable[[JobContext], Awaitable[None]]:
+        async def run(context: JobContext) -> None:
+            task = asyncio.ensure_future(step(context))
+            self._background = (asyncio.get_running_loop(), task)
+            try:
+                await task
+            finally:
+                self._background = None
+
+        return run
+
+    def stop_background(self) -> None:
+        """Cancel the preparation step at its next await and decline the rest: a worker told to stop
+        must not first spend a minute embedding what nobody will read. Safe from a signal handler."""
+        self._stopping = True
+        background = self._background
+        if background is not None:
+            loop, task = background
+            loop.call_soon_threadsafe(task.cancel)
 
     def _run_locked(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
         if self._runner is None:
@@ -82,3 +110,8 @@ runtime = WorkerRuntime()
 @worker_process_shutdown.connect
 def _close_runtime(**_: object) -> None:
     runtime.close()
+
+
+@worker_shutting_down.connect
+def _stop_background(**_: object) -> None:
+    runtime.stop_background()

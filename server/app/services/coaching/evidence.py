@@ -63,6 +63,7 @@ def read_bank(path: Path = BANK_PATH) -> list[tuple[str, str]]:
     return rows
 
 
+BANK_SLICE = 64
 _banks: weakref.WeakKeyDictionary[EmbeddingService, StarBank] = weakref.WeakKeyDictionary()
 
 
@@ -72,7 +73,12 @@ async def star_bank(embeddings: EmbeddingService) -> StarBank:
     bank = _banks.get(embeddings)
     if bank is None:
         rows = read_bank()
-        vectors = unit_rows(await embeddings.embed_texts([sentence for _, sentence in rows]))
+        sentences = [sentence for _, sentence in rows]
+        embedded: list[list[float]] = []
+        # In slices, each one awaited: a worker shutting down cancels the warm-up between two of them.
+        for start in range(0, len(sentences), BANK_SLICE):
+            embedded.extend(await embeddings.embed_texts(sentences[start : start + BANK_SLICE]))
+        vectors = unit_rows(embedded)
         bank = StarBank(labels=tuple(label for label, _ in rows), vectors=vectors)
         _banks[embeddings] = bank
     return bank
