@@ -148,13 +148,14 @@ async def bob(session_factory: async_sessionmaker[AsyncSession], settings: Setti
     return await create_account(session_factory, settings, "Bob")
 
 
-def build_client(resources: AppResources) -> httpx.AsyncClient:
+def build_client(
+    resources: AppResources, client_address: tuple[str, int] = ("127.0.0.1", 123)
+) -> httpx.AsyncClient:
     app = create_app(resources.settings)
     # The lifespan is what builds resources in production; the tests hand in their own instead.
     app.state.resources = resources
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://testserver"
-    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=client_address)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 @asynccontextmanager

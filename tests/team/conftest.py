@@ -51,7 +51,9 @@ def make_client(
     """An in-process API client whose settings are the suite's plus the local provider plus overrides."""
 
     @asynccontextmanager
-    async def factory(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async def factory(
+        client_address: tuple[str, int] = ("127.0.0.1", 123), **overrides: Any
+    ) -> AsyncIterator[httpx.AsyncClient]:
         active = team_settings(settings, **{**oauth_provider.settings(), **overrides})
         resources = AppResources(
             settings=active,
@@ -60,7 +62,7 @@ def make_client(
             storage=storage,
             jobs=JobDispatcher(celery_app),
         )
-        async with build_client(resources) as client:
+        async with build_client(resources, client_address) as client:
             yield client
 
     return factory

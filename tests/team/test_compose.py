@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from app.api.app import create_app
 from app.core.config import Settings
@@ -252,3 +259,56 @@ def test_the_api_healthcheck_probes_readiness() -> None:
     assert {"/ready", "/health"} <= set(create_app().openapi()["paths"])
     whisper_probe = " ".join(services["whisper"]["healthcheck"]["test"])
     assert "http://127.0.0.1:8080/health" in whisper_probe
+
+
+def _imported_top_modules(folder: Path) -> set[str]:
+    names: set[str] = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - {"app", "__future__"}
+
+
+def _installed_closure(requirements: list[str]) -> set[str]:
+    """Every distribution pip would install for `requirements`, read from this venv's metadata."""
+    seen: set[str] = set()
+    pending = [Requirement(line) for line in requirements]
+    while pending:
+        requirement = pending.pop()
+        name = canonicalize_name(requirement.name)
+        key = name + "".join(f"[{extra}]" for extra in sorted(requirement.extras))
+        if key in seen:
+            continue
+        seen.add(key)
+        seen.add(name)
+        for line in metadata.distribution(name).requires or []:
+            child = Requirement(line)
+            wanted = [{"extra": extra} for extra in requirement.extras] or [{"extra": ""}]
+            if child.marker is None or any(child.marker.evaluate(env) for env in wanted):
+                pending.append(child)
+    return {item for item in seen if "[" not in item}
+
+
+def test_the_server_image_installs_every_package_the_server_imports(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    # What server/Dockerfile computes: pyproject's dependencies plus the groups in its EXTRAS argument.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for name in SERVER_SERVICES:
+        extras = str(services[name]["build"].get("args", {}).get("EXTRAS", ""))
+        groups = [group for group in extras.split(",") if group]
+        requirements = project["dependencies"] + [
+            r for g in groups for r in project["optional-dependencies"][g]
+        ]
+        installed = _installed_closure(requirements)
+        providers = metadata.packages_distributions()
+        imported = _imported_top_modules(ROOT / "server")
+        missing = {
+            module
+            for module in imported
+            if not {canonicalize_name(d) for d in providers.get(module, [module])} & installed
+        }
+        assert not missing, f"the {name} image (EXTRAS={extras!r}) would lack {sorted(missing)}"

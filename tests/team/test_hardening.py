@@ -27,7 +27,7 @@ async def upload_resume(api: httpx.AsyncClient, account: Account, text: str = RE
     return await api.post("/api/v1/resumes", files=files, headers=account.headers)
 
 
-def test_every_rate_limited_route_exists_as_a_post_endpoint() -> None:
+def test_every_rate_limited_route_exists_as_an_endpoint() -> None:
     paths = create_app().openapi()["paths"]
     for rule in RULES:
         assert rule.route in paths, f"{rule.route} is not an endpoint"
@@ -96,6 +96,39 @@ async def test_bodies_over_the_limit_are_refused_declared_or_streamed(
         assert streamed.json()["error_code"] == "FILE_TOO_LARGE"
         small = {"resume_id": "00000000-0000-0000-0000-000000000000", "job_description": JOB_DESCRIPTION}
         assert (await api.post("/api/v1/sessions", json=small, headers=alice.headers)).status_code == 404
+
+
+async def test_sign_in_endpoints_are_limited_per_client_address(make_client: ClientFactory) -> None:
+    async with make_client(RATE_LIMIT_SIGN_IN_PER_ADDRESS=3, client_address=("203.0.113.7", 40000)) as api:
+        assert (await api.get("/api/v1/auth/oauth/providers")).status_code == 200
+        # Each step of a sign-in counts, whatever it answers (here a 400 for a sign-in never started).
+        assert (
+            await api.post("/api/v1/auth/oauth/exchange", json={"code": "x", "code_verifier": "y" * 43})
+        ).status_code == 400
+        assert (await api.get("/api/v1/auth/oauth/providers")).status_code == 200
+        limited = await api.get("/api/v1/auth/oauth/providers")
+        assert limited.status_code == 429
+        assert limited.json()["error_code"] == "RATE_LIMITED"
+        assert 1 <= int(limited.headers["retry-after"]) <= 3600
+        # The health probe is not a sign-in endpoint.
+        assert (await api.get("/health")).status_code == 200
+    async with make_client(RATE_LIMIT_SIGN_IN_PER_ADDRESS=3, client_address=("203.0.113.8", 40000)) as other:
+        assert (await other.get("/api/v1/auth/oauth/providers")).status_code == 200
+
+
+async def test_json_endpoints_take_a_few_kib_while_uploads_keep_their_own_limit(
+    make_client: ClientFactory, alice: Account
+) -> None:
+    async with make_client(MAX_JSON_BODY_KB=16) as api:
+        body = {"resume_id": "00000000-0000-0000-0000-000000000000", "job_description": "x" * 20_000}
+        refused = await api.post("/api/v1/sessions", json=body, headers=alice.headers)
+        assert refused.status_code == 413
+        assert refused.json()["error_code"] == "FILE_TOO_LARGE"
+        # A 1 MB upload passes the body limit and meets the file checks (it is no PDF).
+        files = {"file": ("cv.pdf", b"x" * 1024 * 1024, "application/pdf")}
+        upload = await api.post("/api/v1/resumes", files=files, headers=alice.headers)
+        assert upload.status_code == 400
+        assert "not a PDF" in upload.json()["detail"]
 
 
 async def test_cors_is_closed_unless_origins_are_configured(make_client: ClientFactory) -> None:

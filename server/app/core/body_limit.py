@@ -1,11 +1,16 @@
-"""Refuses request bodies over the configured maximum, whichever endpoint they are sent to.
+"""Refuses request bodies over their endpoint's limit, before any of them is parsed.
 
+The two upload endpoints take their file's limit plus room for the multipart framing; every other
+endpoint takes JSON of a few KiB at most (a job description is 5,000 characters), so MAX_JSON_BODY_KB
+bounds what a JSON parser could be made to hold. MAX_REQUEST_BODY_MB, when set, caps them all.
 A declared Content-Length over the limit is answered with 413 before a byte of the body is read;
 a chunked body is counted as it streams and cut off the moment it passes the limit. The upload
-endpoints enforce their own, smaller per-file limits on top of this.
+endpoints enforce their own per-file limits on top of this.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -14,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.caller import app_settings
 from app.core.config import Settings
+from app.core.routes import path_matches, route_path
 
 _MIB = 1024 * 1024
 # Room for the multipart framing and form fields around the largest file an endpoint accepts.
@@ -23,10 +29,22 @@ TOO_LARGE_DETAIL = "File exceeds size limit"
 TOO_LARGE_CODE = "FILE_TOO_LARGE"
 
 
-def max_request_body_bytes(settings: Settings) -> int:
+UPLOAD_ROUTES: tuple[tuple[str, str, Callable[[Settings], int]], ...] = (
+    ("POST", "/api/v1/resumes", lambda s: s.max_resume_bytes),
+    ("POST", "/api/v1/sessions/{session_id}/recordings", lambda s: s.max_audio_bytes),
+)
+
+
+def max_request_body_bytes(settings: Settings, method: str, path: str) -> int:
+    upload = next(
+        (limit for m, route, limit in UPLOAD_ROUTES if m == method and path_matches(route, path)), None
+    )
+    limit = (
+        upload(settings) + MULTIPART_MARGIN_BYTES if upload is not None else settings.MAX_JSON_BODY_KB * 1024
+    )
     if settings.MAX_REQUEST_BODY_MB is not None:
-        return int(settings.MAX_REQUEST_BODY_MB * _MIB)
-    return max(settings.max_audio_bytes, settings.max_resume_bytes) + MULTIPART_MARGIN_BYTES
+        limit = min(limit, int(settings.MAX_REQUEST_BODY_MB * _MIB))
+    return limit
 
 
 def _too_large() -> JSONResponse:
@@ -44,7 +62,7 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = max_request_body_bytes(app_settings(scope))
+        limit = max_request_body_bytes(app_settings(scope), scope["method"], route_path(scope))
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large()(scope, receive, send)

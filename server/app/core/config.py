@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     MAX_AUDIO_FILE_SIZE_MB: float = Field(default=50, gt=0)
     ALLOWED_RESUME_EXTENSIONS: Annotated[list[str], NoDecode] = [".pdf", ".docx"]
     ALLOWED_AUDIO_EXTENSIONS: Annotated[list[str], NoDecode] = [".mp3", ".wav", ".m4a", ".webm"]
+    # (added) An answer longer than this is refused at upload, read from the container's header when it
+    # tells, else while decoding (stopping there): nobody's interview answer runs a quarter of an hour.
+    MAX_ANSWER_MINUTES: float = Field(default=15, gt=0)
+    # (added) A resume is read in a child process with these limits, so a hostile file costs the child.
+    RESUME_READER_MEMORY_MB: int = Field(default=512, ge=128)
+    RESUME_READER_CPU_SECONDS: int = Field(default=20, gt=0)
+    RESUME_READER_TIMEOUT_SECONDS: float = Field(default=30, gt=0)
 
     # BACKGROUND JOBS
     TASK_MAX_RETRIES: int = Field(default=5, ge=0)
@@ -139,8 +146,12 @@ class Settings(BaseSettings):
     RATE_LIMIT_SESSIONS: int = Field(default=60, gt=0)
     RATE_LIMIT_RECORDINGS: int = Field(default=300, gt=0)
     RATE_LIMIT_GAP_ANALYSES: int = Field(default=60, gt=0)
-    # Unset: the larger upload limit plus 1 MiB of room for the multipart framing.
+    # Requests to the sign-in endpoints (which anyone may call) per client address: a sign-in takes four.
+    RATE_LIMIT_SIGN_IN_PER_ADDRESS: int = Field(default=120, gt=0)
+    # A cap on every request body; unset, each endpoint has its own (its upload limit plus 1 MiB of
+    # multipart framing, or MAX_JSON_BODY_KB for the rest).
     MAX_REQUEST_BODY_MB: float | None = Field(default=None, gt=0)
+    MAX_JSON_BODY_KB: int = Field(default=64, gt=0)
     CORS_ALLOWED_ORIGINS: Annotated[list[str], NoDecode] = []
 
     @field_validator("CORS_ALLOWED_ORIGINS", mode="before")

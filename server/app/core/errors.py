@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.schemas.error import ErrorResponse, ValidationErrorDetail, ValidationErrorResponse
+from app.schemas.text import CONTROL_CHARACTER_ERROR
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +79,27 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Pydantic's error types for text that cannot be stored, with the reason to give (None: its own message).
+_UNSTORABLE_TEXT: dict[str, str | None] = {
+    CONTROL_CHARACTER_ERROR: None,
+    "string_unicode": "is not valid Unicode text (it holds a lone surrogate)",
+}
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     # The spec's 422 body lists exactly loc/msg/type; FastAPI adds the offending input, which can
     # echo a user's job description or more back verbatim.
+    errors = exc.errors()
+    refused = next((error for error in errors if error["type"] in _UNSTORABLE_TEXT), None)
+    if refused is not None:
+        # Not a value out of range but text nothing could store: the 400 every bad input gets.
+        field = ".".join(str(part) for part in refused.get("loc", ())[1:]) or "body"
+        reason = _UNSTORABLE_TEXT[refused["type"]] or refused["msg"]
+        return JSONResponse(_error_body(f"The field '{field}' {reason}", ErrorCode.INVALID_INPUT), 400)
     details = [
         ValidationErrorDetail(loc=list(error.get("loc", ())), msg=str(error["msg"]), type=str(error["type"]))
-        for error in exc.errors()
+        for error in errors
     ]
     return JSONResponse(ValidationErrorResponse(detail=details).model_dump(), 422)
 

@@ -1,19 +1,21 @@
-"""Per-user rate limits on the endpoints that store uploads or start background jobs.
+"""Rate limits: per user on the endpoints that store uploads or start background jobs, per client
+address on the sign-in endpoints, which anyone may call and which store state in Redis.
 
-Counted in Redis so every Gunicorn worker (and every API replica) shares one count per user, over
-fixed windows of RATE_LIMIT_WINDOW_SECONDS. The check runs before the body is read, so a client
-over its limit costs no upload bandwidth or disk. Requests without a valid token pass through
-untouched: the endpoint answers those with 401.
+Counted in Redis so every Gunicorn worker (and every API replica) shares one count, over fixed
+windows of RATE_LIMIT_WINDOW_SECONDS. The check runs before the body is read, so a client over its
+limit costs no upload bandwidth or disk. On a per-user route a request without a valid token passes
+through untouched: the endpoint answers it with 401. Behind a proxy the client address is the one
+the proxy forwards (FORWARDED_ALLOW_IPS must name the proxy).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -22,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.caller import app_settings, caller_user_id
 from app.core.config import Settings
+from app.core.routes import path_matches, route_path
 from app.core.shared_redis import redis_for
 
 logger = logging.getLogger(__name__)
@@ -36,10 +39,11 @@ class RateLimitRule:
     route: str  # the route's path template, as FastAPI declares it
     bucket: str
     limit: Callable[[Settings], int]
+    # Whose count a request adds to: its signed-in user's, or (before anyone is signed in) its address's.
+    per: Literal["user", "address"] = "user"
 
     def matches(self, method: str, path: str) -> bool:
-        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(self.route))
-        return method == self.method and re.fullmatch(pattern, path) is not None
+        return method == self.method and path_matches(self.route, path)
 
 
 RULES: tuple[RateLimitRule, ...] = (
@@ -49,6 +53,16 @@ RULES: tuple[RateLimitRule, ...] = (
         "POST", "/api/v1/sessions/{session_id}/recordings", "recordings", lambda s: s.RATE_LIMIT_RECORDINGS
     ),
     RateLimitRule("POST", "/api/v1/gap-analysis", "gap_analyses", lambda s: s.RATE_LIMIT_GAP_ANALYSES),
+    *(
+        RateLimitRule(method, route, "sign_in", lambda s: s.RATE_LIMIT_SIGN_IN_PER_ADDRESS, per="address")
+        for method, route in (
+            ("GET", "/api/v1/auth/oauth/providers"),
+            ("GET", "/api/v1/auth/oauth/sign-in"),
+            ("GET", "/api/v1/auth/oauth/{provider}/start"),
+            ("GET", "/api/v1/auth/oauth/{provider}/callback"),
+            ("POST", "/api/v1/auth/oauth/exchange"),
+        )
+    ),
 )
 
 
@@ -84,10 +98,12 @@ class FixedWindowLimiter:
         )
 
 
-def _route_path(scope: Scope) -> str:
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
+def _subject(rule: RateLimitRule, scope: Scope) -> str | None:
+    if rule.per == "address":
+        client = scope.get("client")
+        return f"address:{client[0] if client else 'unknown'}"
+    user_id = caller_user_id(scope)
+    return str(user_id) if user_id is not None else None
 
 
 class RateLimitMiddleware:
@@ -95,16 +111,16 @@ class RateLimitMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        rule = rule_for(scope["method"], _route_path(scope)) if scope["type"] == "http" else None
+        rule = rule_for(scope["method"], route_path(scope)) if scope["type"] == "http" else None
         settings = app_settings(scope) if rule is not None else None
-        user_id = caller_user_id(scope) if rule is not None else None
-        if rule is None or settings is None or not settings.RATE_LIMIT_ENABLED or user_id is None:
+        subject = _subject(rule, scope) if rule is not None else None
+        if rule is None or settings is None or not settings.RATE_LIMIT_ENABLED or subject is None:
             await self.app(scope, receive, send)
             return
         try:
             async with redis_for(scope["app"]) as redis:
                 limiter = FixedWindowLimiter(redis, window_seconds=settings.RATE_LIMIT_WINDOW_SECONDS)
-                decision = await limiter.hit(rule.bucket, str(user_id), rule.limit(settings))
+                decision = await limiter.hit(rule.bucket, subject, rule.limit(settings))
         except RedisError:
             # Without the shared count no limit can be enforced; refusing is safer than letting
             # every worker accept unbounded uploads, and the broker being down breaks these anyway.

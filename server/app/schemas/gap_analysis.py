@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from app.schemas.status import SessionState
+from app.schemas.text import PlainText
 
 RequirementStatus = Literal["met", "partial", "missing"]
 
@@ -35,7 +36,7 @@ class GapAnalysis(BaseModel):
 
 class GapAnalysisRequest(BaseModel):
     resume_id: UUID
-    job_description: str = Field(min_length=50, max_length=5000)
+    job_description: PlainText = Field(min_length=50, max_length=5000)
 
 
 class GapAnalysisAccepted(BaseModel):

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.schemas.text import PlainText
 from app.schemas.user import UserResponse
 
 # RFC 7636 §4.1: 43 to 128 characters of the unreserved set.
@@ -21,7 +22,7 @@ class OAuthProvidersResponse(BaseModel):
 class OAuthExchangeRequest(BaseModel):
     """The one-time code the loopback redirect delivered, and the PKCE verifier it was started with."""
 
-    code: str = Field(min_length=1, max_length=256)
+    code: PlainText = Field(min_length=1, max_length=256)
     code_verifier: str = Field(pattern=CODE_VERIFIER_PATTERN)
 
 

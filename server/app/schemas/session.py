@@ -7,13 +7,14 @@ from pydantic import BaseModel, Field
 from app.schemas.feedback import FeedbackReport
 from app.schemas.gap_analysis import GapAnalysis
 from app.schemas.status import FeedbackState, SessionState, as_state
+from app.schemas.text import PlainText
 
 __all__ = ["FeedbackState", "SessionState", "as_state"]
 
 
 class SessionCreateRequest(BaseModel):
     resume_id: UUID
-    job_description: str = Field(min_length=50, max_length=5000)
+    job_description: PlainText = Field(min_length=50, max_length=5000)
 
 
 class SessionCreateResponse(BaseModel):

@@ -1,9 +1,21 @@
-"""Resume files: check that the content is what the extension claims, and extract the text."""
+"""Resume files: check that the content is what the extension claims, and extract the text.
+
+A resume is a file from a stranger. Nothing here trusts it: a DOCX's archive is measured from its
+directory before a byte is inflated, a PDF's pages are counted before any is read, and the whole
+extraction runs in a child process (`read_in_child`) with its own memory and CPU limits, so a file
+built to exhaust either costs that child, never the API.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
+import logging
+import resource
+import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import docx
@@ -14,14 +26,36 @@ PDF_MAGIC = b"%PDF-"
 # A DOCX is a ZIP (OOXML) package whose main part is word/document.xml.
 DOCX_MAIN_PART = "word/document.xml"
 MIN_TEXT_CHARACTERS = 20
+# Far beyond any resume (a long one is a few pages, a few dozen archive members, under 1 MB of XML).
+MAX_PDF_PAGES = 50
+MAX_ARCHIVE_MEMBERS = 1000
+MAX_ARCHIVE_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+# Word's XML compresses about 10:1; a bomb's 1000:1. Small members are exempt: their size is harmless.
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECKED_ABOVE_BYTES = 1024 * 1024
+MAX_TEXT_CHARACTERS = 200_000
+
+logger = logging.getLogger(__name__)
+
+UNREADABLE_PDF = "The PDF could not be read; it may be damaged"
+UNREADABLE_DOCX = "The Word document could not be read; it may be damaged"
 
 
 class DocumentError(Exception):
     """The file is not a readable resume; the message is meant for the user."""
 
 
+@dataclass(frozen=True, slots=True)
+class ReaderLimits:
+    """What one extraction may spend: address space for the child, CPU seconds, and seconds overall."""
+
+    memory_bytes: int
+    cpu_seconds: int
+    wall_seconds: float
+
+
 def extract_resume_text(path: Path, extension: str) -> str:
-    """Blocking: call it from a worker thread."""
+    """Blocking, and trusting the process it runs in to be expendable: call it through `read_in_child`."""
     if extension == ".pdf":
         text = _pdf_text(path)
     elif extension == ".docx":
@@ -34,6 +68,10 @@ def extract_resume_text(path: Path, extension: str) -> str:
             "No text could be extracted from the resume (is it a scanned image?). "
             "Upload a PDF or DOCX that contains selectable text."
         )
+    if len(text) > MAX_TEXT_CHARACTERS:
+        raise DocumentError(
+            f"The document holds over {MAX_TEXT_CHARACTERS:,} characters of text, far more than a resume"
+        )
     return text
 
 
@@ -45,21 +83,54 @@ def _pdf_text(path: Path) -> str:
         reader = PdfReader(path)
         if reader.is_encrypted:
             raise DocumentError("The PDF is password-protected; upload an unprotected copy")
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise DocumentError("The PDF could not be read; it may be damaged") from exc
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise DocumentError(
+                f"The PDF has {len(reader.pages)} pages; a resume may have at most {MAX_PDF_PAGES}"
+            )
+        texts: list[str] = []
+        length = 0
+        for page in reader.pages:
+            texts.append(page.extract_text() or "")
+            length += len(texts[-1])
+            if length > MAX_TEXT_CHARACTERS:
+                break
+        return "\n".join(texts)
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
+        raise DocumentError(UNREADABLE_PDF) from exc
+
+
+def check_archive(package: zipfile.ZipFile) -> None:
+    """Refuse an archive whose directory promises more than a resume could hold. The directory's sizes
+    bind: zipfile stops inflating a member at its declared size (and fails its checksum there)."""
+    members = package.infolist()
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise DocumentError(f"The Word document holds {len(members)} parts; a resume has far fewer")
+    total = sum(member.file_size for member in members)
+    if total > MAX_ARCHIVE_UNCOMPRESSED_BYTES:
+        raise DocumentError(
+            f"The Word document unpacks to {total // (1024 * 1024)} MB; "
+            f"a resume may unpack to at most {MAX_ARCHIVE_UNCOMPRESSED_BYTES // (1024 * 1024)} MB"
+        )
+    for member in members:
+        if member.file_size > RATIO_CHECKED_ABOVE_BYTES and member.file_size > MAX_COMPRESSION_RATIO * max(
+            1, member.compress_size
+        ):
+            raise DocumentError(
+                "The Word document is compressed beyond what any document needs (a ZIP bomb?)"
+            )
 
 
 def _docx_text(path: Path) -> str:
     if not zipfile.is_zipfile(path):
         raise DocumentError("The file has a .docx extension but is not a Word document")
-    with zipfile.ZipFile(path) as package:
-        if DOCX_MAIN_PART not in package.namelist():
-            raise DocumentError("The file has a .docx extension but is not a Word document")
     try:
+        with zipfile.ZipFile(path) as package:
+            if DOCX_MAIN_PART not in package.namelist():
+                raise DocumentError("The file has a .docx extension but is not a Word document")
+            check_archive(package)
         document = docx.Document(io.BytesIO(path.read_bytes()))
-    except (ValueError, KeyError, zipfile.BadZipFile, OSError) as exc:
-        raise DocumentError("The Word document could not be read; it may be damaged") from exc
+    except (ValueError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
+        raise DocumentError(UNREADABLE_DOCX) from exc
     lines = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
@@ -72,3 +143,67 @@ def _normalise(text: str) -> str:
     text = text.replace("\x00", "")
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line).strip()
+
+
+# The child process: `python -m app.services.documents <path> <extension> <memory bytes> <cpu seconds>`.
+APP_ROOT = Path(__file__).resolve().parents[2]
+TOO_COMPLEX = "The document is too complex to read as a resume (it needs more memory or time than any resume)"
+
+
+async def read_in_child(path: Path, extension: str, limits: ReaderLimits) -> str:
+    """The text of the resume at `path`, read by a child process under `limits`; a file that breaks
+    the limits or the reader is a DocumentError, like any unreadable file."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.services.documents",
+        str(path),
+        extension,
+        str(limits.memory_bytes),
+        str(limits.cpu_seconds),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=APP_ROOT,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), limits.wall_seconds)
+    except TimeoutError:
+        raise DocumentError(TOO_COMPLEX) from None
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    try:
+        answer = json.loads(stdout)
+    except ValueError:
+        # Killed by a limit (SIGXCPU, SIGKILL) or out of memory before it could answer.
+        logger.warning(
+            "the resume reader stopped with code %s: %s",
+            process.returncode,
+            stderr.decode(errors="replace")[-300:],
+        )
+        raise DocumentError(TOO_COMPLEX) from None
+    if "error" in answer:
+        raise DocumentError(str(answer["error"]))
+    return str(answer["text"])
+
+
+def _child(argv: list[str]) -> int:
+    path, extension, memory_bytes, cpu_seconds = argv
+    resource.setrlimit(resource.RLIMIT_AS, (int(memory_bytes), int(memory_bytes)))
+    resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_seconds), int(cpu_seconds)))
+    try:
+        answer = {"text": extract_resume_text(Path(path), extension)}
+    except DocumentError as exc:
+        answer = {"error": str(exc)}
+    except MemoryError:
+        answer = {"error": TOO_COMPLEX}
+    except Exception:  # noqa: BLE001  (a hostile file may break the readers anywhere; the child only reports it)
+        answer = {"error": UNREADABLE_PDF if extension == ".pdf" else UNREADABLE_DOCX}
+    sys.stdout.write(json.dumps(answer))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1:]))

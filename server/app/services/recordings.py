@@ -49,10 +49,17 @@ async def submit_recording(
     received: ReceivedFile,
 ) -> Recording:
     interview = await get_owned_session(session, user, session_id)
+    if interview.status == "failed":
+        # Its questions were never written: an answer would reopen it with nothing to complete it.
+        raise invalid_input(
+            "This session could not be prepared (its questions were not written); start a new session"
+        )
     question_text = clean_question(question)
     check_extension(received, settings.ALLOWED_AUDIO_EXTENSIONS, "audio")
     try:
-        duration = await asyncio.to_thread(probe_duration_seconds, received.path, received.extension)
+        duration = await asyncio.to_thread(
+            probe_duration_seconds, received.path, received.extension, settings.MAX_ANSWER_MINUTES * 60
+        )
     except AudioError as exc:
         raise invalid_input(str(exc)) from exc
     key = new_object_key("recordings", user.id, received.extension)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings
 from app.core.errors import invalid_input, not_found
 from app.db.models import Resume, User
-from app.services.documents import DocumentError, extract_resume_text
+from app.services.documents import DocumentError, ReaderLimits, read_in_child
 from app.services.storage import ObjectStorage, new_object_key
 from app.services.uploads import ReceivedFile
 
@@ -22,6 +21,14 @@ RESUME_CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+
+
+def reader_limits(settings: Settings) -> ReaderLimits:
+    return ReaderLimits(
+        memory_bytes=settings.RESUME_READER_MEMORY_MB * 1024 * 1024,
+        cpu_seconds=settings.RESUME_READER_CPU_SECONDS,
+        wall_seconds=settings.RESUME_READER_TIMEOUT_SECONDS,
+    )
 
 
 def check_extension(received: ReceivedFile, allowed: list[str], kind: str) -> None:
@@ -62,7 +69,7 @@ async def upload_resume(
 ) -> Resume:
     check_extension(received, settings.ALLOWED_RESUME_EXTENSIONS, "resume")
     try:
-        parsed_text = await asyncio.to_thread(extract_resume_text, received.path, received.extension)
+        parsed_text = await read_in_child(received.path, received.extension, reader_limits(settings))
     except DocumentError as exc:
         raise invalid_input(str(exc)) from exc
     key = new_object_key("resumes", user.id, received.extension)

@@ -22,6 +22,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.core.errors import file_too_large, invalid_input
+from app.schemas.text import forbidden_character
 
 # Room for the multipart framing and the small text fields around the file itself.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -115,6 +116,7 @@ class _PartCollector:
         self._discard = raw_filename is not None and self._name not in self._file_fields
         if raw_filename is not None and self._name in self._file_fields:
             self._filename = os.path.basename(raw_filename.decode("utf-8", "replace").replace("\\", "/"))
+            _refuse_forbidden(self._filename, f"The file name of '{self._name}'")
             # Named by us: nothing of the user's filename touches the file system.
             self._sink = tempfile.NamedTemporaryFile(dir=self._workdir, delete=False)  # noqa: SIM115
             self.sinks.append(self._sink)
@@ -147,9 +149,17 @@ class _PartCollector:
             )
         elif self._name and not self._discard:
             try:
-                self.form.fields[self._name] = self._text.decode("utf-8")
+                value = self._text.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise invalid_input(f"The form field '{self._name}' is not valid UTF-8") from exc
+            _refuse_forbidden(value, f"The form field '{self._name}'")
+            self.form.fields[self._name] = value
+
+
+def _refuse_forbidden(value: str, what: str) -> None:
+    character = forbidden_character(value)
+    if character is not None:
+        raise invalid_input(f"{what} holds the control character {character}, which text may not contain")
 
 
 def _flush(writes: list[tuple[IO[bytes], bytes]]) -> None:

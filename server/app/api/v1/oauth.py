@@ -13,6 +13,7 @@ from app.core.errors import invalid_input, not_found, unauthorized
 from app.core.shared_redis import RedisDep
 from app.schemas.error import ErrorResponse
 from app.schemas.oauth import OAuthExchangeRequest, OAuthProvidersResponse, OAuthTokenResponse
+from app.schemas.text import PlainText
 from app.schemas.user import UserResponse
 from app.services import oauth_sign_in
 from app.services.oauth_chooser import chooser_page
@@ -51,10 +52,10 @@ async def list_providers(settings: SettingsDep) -> OAuthProvidersResponse:
 async def sign_in_page(
     request: Request,
     settings: SettingsDep,
-    redirect_uri: Annotated[str, Query(max_length=2048)],
-    code_challenge: Annotated[str, Query(max_length=128)],
+    redirect_uri: Annotated[PlainText, Query(max_length=2048)],
+    code_challenge: Annotated[PlainText, Query(max_length=128)],
     code_challenge_method: Literal["S256"] = "S256",
-    state: Annotated[str | None, Query(max_length=256)] = None,
+    state: Annotated[PlainText | None, Query(max_length=256)] = None,
 ) -> HTMLResponse:
     """Open in the system browser: a page with one button per configured provider."""
     try:
@@ -83,10 +84,16 @@ async def start(
     request: Request,
     settings: SettingsDep,
     redis: RedisDep,
-    redirect_uri: Annotated[str, Query(max_length=2048, description="http://127.0.0.1:PORT/... (RFC 8252)")],
-    code_challenge: Annotated[str, Query(description="BASE64URL(SHA256(code_verifier)), RFC 7636")],
+    redirect_uri: Annotated[
+        PlainText, Query(max_length=2048, description="http://127.0.0.1:PORT/... (RFC 8252)")
+    ],
+    code_challenge: Annotated[
+        PlainText, Query(max_length=128, description="BASE64URL(SHA256(code_verifier)), RFC 7636")
+    ],
     code_challenge_method: Literal["S256"] = "S256",
-    state: Annotated[str | None, Query(max_length=256, description="echoed back to the redirect_uri")] = None,
+    state: Annotated[
+        PlainText | None, Query(max_length=256, description="echoed back to the redirect_uri")
+    ] = None,
 ) -> RedirectResponse:
     """Open in the system browser: sends the user to the provider to sign in."""
     chosen = _provider(settings, provider)
@@ -117,9 +124,9 @@ async def callback(
     settings: SettingsDep,
     session: SessionDep,
     redis: RedisDep,
-    state: Annotated[str | None, Query(max_length=256)] = None,
-    code: Annotated[str | None, Query(max_length=2048)] = None,
-    error: Annotated[str | None, Query(max_length=256)] = None,
+    state: Annotated[PlainText | None, Query(max_length=256)] = None,
+    code: Annotated[PlainText | None, Query(max_length=2048)] = None,
+    error: Annotated[PlainText | None, Query(max_length=256)] = None,
 ) -> RedirectResponse:
     """Where the provider returns the browser; it goes on to the desktop's loopback redirect URI."""
     chosen = _provider(settings, provider)
