@@ -15,7 +15,14 @@ from app.services.coaching.evidence import label_units, read_bank, star_bank
 from app.services.coaching.facts import invented_facts
 from app.services.coaching.improved_answer import MISSING_PROMPTS, THIN_PROMPTS, improved_answer
 from app.services.coaching.recommendations import find_findings
-from app.services.coaching.relevance import judge_relevance
+from app.services.coaching.relevance import (
+    OFF_THEME,
+    ThemeReading,
+    judge_relevance,
+    question_bank,
+    read_questions,
+    read_themes,
+)
 from app.services.coaching.report import component_text
 from app.services.coaching.transcript import Unit, split_units, without_fillers
 from app.services.embedding import EmbeddingService, unit_rows
@@ -167,6 +174,58 @@ def test_relevance_asks_the_model_only_where_similarity_is_unclear(
 ) -> None:
     verdict = judge_relevance(similarity, model)
     assert (verdict.answers_question, verdict.decided_by) == (answers, decided_by)
+
+
+def test_an_answer_whose_themes_run_against_the_questions_is_off_question_however_similar() -> None:
+    against = ThemeReading(agreement=OFF_THEME - 0.05, answer_theme="tight-deadline")
+    verdict = judge_relevance(0.45, True, against)
+    assert (verdict.answers_question, verdict.decided_by, verdict.answer_theme) == (
+        False,
+        "themes",
+        "tight-deadline",
+    )
+    alike = ThemeReading(agreement=OFF_THEME + 0.05, answer_theme="tight-deadline")
+    assert judge_relevance(0.45, None, alike).answers_question
+    assert not judge_relevance(0.15, None, alike).answers_question
+
+
+def test_the_question_bank_has_five_questions_in_each_of_its_themes() -> None:
+    rows = read_questions()
+    assert Counter(Counter(theme for theme, _ in rows).values()) == {5: 24}
+    assert len({question for _, question in rows}) == 120
+
+
+FEEDBACK_QUESTION = (
+    "Tell me about a time you received critical feedback from your manager. How did you respond?"
+)
+# Written for this test: one story that answers the question, one that is about something else.
+ON_FEEDBACK = (
+    "After my first quarterly review my manager told me my design documents were too long and nobody "
+    "read them. It stung, but I asked her for two examples and rewrote one with her in half the length. "
+    "Since then I open every document with a one-paragraph summary, and reviews of my designs now take "
+    "days instead of weeks."
+)
+OFF_FEEDBACK = (
+    "Last year our nightly batch job started missing its six o'clock deadline because the order table "
+    "had tripled. I partitioned the table by month, moved the heavy aggregation into a materialised "
+    "view and ran the two halves in parallel. The job now finishes by four, with two hours to spare."
+)
+
+
+async def test_a_story_about_something_else_reads_against_the_questions_themes(
+    embeddings: EmbeddingService,
+) -> None:
+    bank = await question_bank(embeddings)
+    question, on, off = unit_rows(
+        await embeddings.embed_texts([FEEDBACK_QUESTION, ON_FEEDBACK, OFF_FEEDBACK])
+    )
+    on_reading, off_reading = read_themes(question, on, bank), read_themes(question, off, bank)
+    assert on_reading.answer_theme == "receiving-feedback"
+    assert on_reading.agreement > OFF_THEME
+    # The story about something else reads as another theme and runs against the question's profile
+    # (this one not far enough to be called off-question by itself: the rule leans to "answers").
+    assert off_reading.answer_theme != "receiving-feedback"
+    assert off_reading.agreement < 0 < on_reading.agreement
 
 
 def test_the_improved_answer_keeps_the_candidates_words_in_star_order_and_asks_for_the_rest() -> None:

@@ -150,13 +150,19 @@ APP_ROOT = Path(__file__).resolve().parents[2]
 TOO_COMPLEX = "The document is too complex to read as a resume (it needs more memory or time than any resume)"
 
 
+def _module_command(module: str) -> list[str]:
+    # The desktop bundle has no interpreter: its executable runs a module after --run-module, as
+    # `python -m` would (installer/ascend_entry.py; the server cannot import the launcher's helper).
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--run-module", module]
+    return [sys.executable, "-m", module]
+
+
 async def read_in_child(path: Path, extension: str, limits: ReaderLimits) -> str:
     """The text of the resume at `path`, read by a child process under `limits`; a file that breaks
     the limits or the reader is a DocumentError, like any unreadable file."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app.services.documents",
+        *_module_command("app.services.documents"),
         str(path),
         extension,
         str(limits.memory_bytes),

@@ -35,6 +35,7 @@ from app.services import gap_analysis, question_generation
 from app.services.agent import AgentTools, read_agent_opening
 from app.services.coaching.evidence import star_bank
 from app.services.coaching.reading import AnswerReading
+from app.services.coaching.relevance import question_bank
 from app.services.embedding import EmbeddingModelError, get_embedding_service
 from app.services.job_context import JobContext
 from app.services.llm import LLMError, LocalLLMProvider
@@ -105,8 +106,9 @@ OPENINGS: tuple[Opening, ...] = (
 async def load_embedding_model(context: JobContext) -> None:
     embeddings = get_embedding_service(context.settings)
     await embeddings.load()
-    # The STAR example bank every report's sentences are compared with, embedded once per worker.
+    # The banks every report's sentences and question are compared with, embedded once per worker.
     await star_bank(embeddings)
+    await question_bank(embeddings)
 
 
 async def wait_for_model_server(api_base: str, timeout_seconds: float) -> bool:

@@ -1,30 +1,114 @@
-"""Whether an answer addresses its question: the embedding similarity of the two decides where it is
-clear, the language model's yes/no where it is not (thresholds from the labelled set's dev part).
+"""Whether an answer addresses its question, from two measurements and, where both are unclear, the
+language model's yes/no.
 
-The similarity is the higher of the question's with the whole answer and with its closest sentence: a
-long story that answers the question in one sentence ("... and that's how I handled the conflict")
-reads as far from it as a whole.
+1. **Themes.** A bank of behavioural questions in 24 themes (`questions.tsv`, written apart from the
+   labelled set) gives the question and the answer each a profile: their closest similarity to each
+   theme's questions. A story about something else has a profile unlike the question's (their
+   correlation is negative: it reads closest to the themes the question is furthest from); a story
+   that answers the question, however loosely worded, does not.
+2. **Similarity.** The higher of the question's similarity with the whole answer and with its closest
+   sentence: a long story that answers the question in one sentence ("... and that's how I handled
+   the conflict") reads as far from it as a whole.
+
+The thresholds come from the labelled set's dev part (docs/coaching.md).
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
+
+from app.services.embedding import EmbeddingService, unit_rows
+
+QUESTIONS_PATH = Path(__file__).with_name("questions.tsv")
 # Cosine similarity (all-mpnet-base-v2). Without the model's word, an unclear answer is taken as
 # answering: telling a candidate they missed the question when they did not is the worse error.
 CLEARLY_OFF = 0.20
 CLEARLY_ON = 0.30
 UNDECIDED = CLEARLY_OFF
+# Correlation of the two theme profiles: midway between the dev part's lowest answer that answers its
+# question (-0.13) and its highest one about something else (-0.33).
+OFF_THEME = -0.23
 
 
 @dataclass(frozen=True, slots=True)
 class RelevanceVerdict:
     answers_question: bool
     similarity: float
-    decided_by: str  # "similarity" or "model"
+    decided_by: str  # "themes", "similarity" or "model"
+    # The theme the answer reads closest to, when the themes decided it is about something else.
+    answer_theme: str | None = None
 
 
-def judge_relevance(similarity: float, model_says_yes: bool | None) -> RelevanceVerdict:
+@dataclass(frozen=True, slots=True)
+class QuestionBank:
+    themes: tuple[str, ...]
+    theme_of_row: NDArray[np.int_]
+    vectors: NDArray[np.float32]
+
+    def profile(self, vector: NDArray[np.float32]) -> NDArray[np.float32]:
+        """The vector's closest similarity to each theme's questions."""
+        similarity = self.vectors @ vector
+        return np.array(
+            [similarity[self.theme_of_row == index].max() for index in range(len(self.themes))],
+            dtype=np.float32,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeReading:
+    agreement: float  # correlation of the question's and the answer's profiles, -1 to 1
+    answer_theme: str
+
+
+def read_questions(path: Path = QUESTIONS_PATH) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        theme, _, question = line.partition("\t")
+        if not theme.strip() or not question.strip():
+            raise ValueError(f"{path.name} line {number}: expected '<theme>\\t<question>'")
+        rows.append((theme.strip(), question.strip()))
+    return rows
+
+
+_banks: weakref.WeakKeyDictionary[EmbeddingService, QuestionBank] = weakref.WeakKeyDictionary()
+
+
+async def question_bank(embeddings: EmbeddingService) -> QuestionBank:
+    """The bank embedded once per embedding service (the worker's warm-up asks first)."""
+    bank = _banks.get(embeddings)
+    if bank is None:
+        rows = read_questions()
+        themes = tuple(sorted({theme for theme, _ in rows}))
+        vectors = unit_rows(await embeddings.embed_texts([question for _, question in rows]))
+        bank = QuestionBank(
+            themes=themes,
+            theme_of_row=np.array([themes.index(theme) for theme, _ in rows]),
+            vectors=vectors,
+        )
+        _banks[embeddings] = bank
+    return bank
+
+
+def read_themes(
+    question: NDArray[np.float32], answer: NDArray[np.float32], bank: QuestionBank
+) -> ThemeReading:
+    asked, told = bank.profile(question), bank.profile(answer)
+    agreement = float(np.corrcoef(asked, told)[0, 1]) if asked.std() > 0 and told.std() > 0 else 0.0
+    return ThemeReading(agreement=agreement, answer_theme=bank.themes[int(told.argmax())])
+
+
+def judge_relevance(
+    similarity: float, model_says_yes: bool | None, themes: ThemeReading | None = None
+) -> RelevanceVerdict:
+    if themes is not None and themes.agreement < OFF_THEME:
+        return RelevanceVerdict(False, similarity, "themes", themes.answer_theme)
     if similarity >= CLEARLY_ON:
         return RelevanceVerdict(True, similarity, "similarity")
     if similarity < CLEARLY_OFF:

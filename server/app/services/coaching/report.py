@@ -107,9 +107,14 @@ def overall_assessment(coverages: Mapping[str, Coverage], answers_question: bool
 def relevance_explanation(verdict: RelevanceVerdict, question: str) -> str:
     if verdict.answers_question:
         return f"The answer speaks to the question '{question.rstrip('?.')}'."
+    elsewhere = (
+        f" (it reads closer to a question about {verdict.answer_theme.replace('-', ' ')})"
+        if verdict.answer_theme is not None
+        else ""
+    )
     return (
-        f"The question asked '{question.rstrip('?.')}', and the answer tells about something else; "
-        "open with the part of your experience that answers it."
+        f"The question asked '{question.rstrip('?.')}', and the answer tells about something "
+        f"else{elsewhere}; open with the part of your experience that answers it."
     )
 
 
