@@ -1,6 +1,8 @@
-"""`ascend users list|create|disable|enable`: accounts on a team server without OAuth.
+"""`ascend users list|create|invite|disable|enable|revoke`: accounts on a team server.
 
 A disabled user keeps their data but gets 401 everywhere and cannot sign in until enabled again.
+An invited user (`invite` is `create`) may sign in with OAuth even where sign-up is closed. Revoking
+refuses every token the user holds; they sign in again for a new one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from app.core.config import get_settings
 from app.db.models import User
 from app.db.session import create_engine, create_session_factory
 from app.schemas.user import UserCreate
-from app.services.user_admin import UserAdminError, create_user, list_users, set_disabled
+from app.services.user_admin import UserAdminError, create_user, list_users, revoke_tokens, set_disabled
 
 T = TypeVar("T")
 
@@ -70,6 +72,16 @@ def _set_disabled(email: str, *, disabled: bool) -> int:
     return 0
 
 
+def _run_revoke(args: argparse.Namespace) -> int:
+    try:
+        user = asyncio.run(_in_session(lambda session: revoke_tokens(session, args.email)))
+    except UserAdminError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{_describe(user)}  (every token issued until now is refused)")
+    return 0
+
+
 def _run_disable(args: argparse.Namespace) -> int:
     return _set_disabled(args.email, disabled=True)
 
@@ -79,7 +91,9 @@ def _run_enable(args: argparse.Namespace) -> int:
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    users = commands.add_parser("users", help="list, create, disable or enable users")
+    users = commands.add_parser(
+        "users", help="list, create or invite, disable or enable users; revoke tokens"
+    )
     actions = users.add_subparsers(dest="users_command", required=True)
 
     listing = actions.add_parser("list", help="every user: id, status, created, e-mail, name")
@@ -89,6 +103,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     create.add_argument("--email", required=True)
     create.add_argument("--name", default=None)
     create.set_defaults(run=_run_create)
+
+    invite = actions.add_parser("invite", help="create a user who may then sign in with OAuth")
+    invite.add_argument("--email", required=True)
+    invite.add_argument("--name", default=None)
+    invite.set_defaults(run=_run_create)
+
+    revoke = actions.add_parser("revoke", help="refuse every token the user holds now")
+    revoke.add_argument("--email", required=True)
+    revoke.set_defaults(run=_run_revoke)
 
     disable = actions.add_parser("disable", help="block a user from signing in and from the API")
     disable.add_argument("--email", required=True)

@@ -5,8 +5,8 @@ every service started), uploads the example resume and job description,
 gets a gap analysis and interview questions, submits the 60-second example answer, and prints the
 feedback report: all inside a network namespace whose only way out is a sinkhole that counts packets
 (see `netns`). Meanwhile every internet socket of every process is recorded (see `socket_audit`).
-Passing means the report was made, no packet was even sent towards another machine, and every socket
-was on 127.0.0.1.
+Passing means the report was made, no packet was even sent towards another machine, every socket
+was on 127.0.0.1, and no log quotes the resume, the job description, the questions or the transcript.
 
 The one test here that runs the language model (the small one), so the slowest: minutes on two cores,
 most of them in the model's schema-constrained generations. The knowledge base is marked as seeded
@@ -114,3 +114,32 @@ def test_the_whole_practice_flow_runs_offline_on_loopback_only(scratch: Path) ->
     # The audit did see the stack: the API, broker, file store, speech and language model servers.
     assert len(listening) >= 5, sockets
     assert audit["samples"] > 100
+
+    # What the candidate gave and got stays in the database: no log line quotes any of it.
+    private = [
+        (EXAMPLES / "resume.txt").read_text(),
+        (EXAMPLES / "job_description.txt").read_text(),
+        report["transcript"],
+        *report["questions"],
+    ]
+    quoted = _quoted_in_logs(private, data_dir / "logs")
+    assert quoted == [], quoted[:10]
+
+
+WINDOW_WORDS = 6
+
+
+def _windows(text: str) -> set[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {" ".join(words[i : i + WINDOW_WORDS]) for i in range(len(words) - WINDOW_WORDS + 1)}
+
+
+def _quoted_in_logs(texts: list[str], logs: Path) -> list[tuple[str, str]]:
+    """(log file, six words in a row) for every private text's six words found in a log."""
+    fragments = set().union(*(_windows(text) for text in texts))
+    found: list[tuple[str, str]] = []
+    for log in sorted(logs.rglob("*")):
+        if log.is_file():
+            said = _windows(log.read_text(errors="replace"))
+            found.extend((log.name, fragment) for fragment in sorted(fragments & said))
+    return found

@@ -9,9 +9,13 @@ from typing import TypeVar
 
 import httpx
 import pytest
+import redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.core.config import Settings
 from app.db.models import InterviewSession, Recording
+from app.services.jobs import TaskName
+from app.workers.celery_app import celery_app
 from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, make_pdf, make_wav
 from tests.stack import ServiceStack
@@ -82,3 +86,44 @@ async def test_unreachable_services_end_in_failed_with_reasons(
     shown = (await live_api.get(f"/api/v1/recordings/{recording_id}", headers=casey.headers)).json()
     assert shown["feedback_status"] == "failed"
     assert shown["failure_reason"] == recording.failure_reason
+
+
+async def test_a_job_handed_out_too_often_is_failed_instead_of_run_again(
+    worker: None,
+    live_api: httpx.AsyncClient,
+    casey: Account,
+    committing_factory: async_sessionmaker[AsyncSession],
+    broker: redis.Redis,
+    settings: Settings,
+) -> None:
+    resume = await live_api.post(
+        "/api/v1/resumes", headers=casey.headers, files={"file": ("cv.pdf", make_pdf(), "application/pdf")}
+    )
+    created = await live_api.post(
+        "/api/v1/sessions",
+        headers=casey.headers,
+        json={"resume_id": resume.json()["resume_id"], "job_description": JOB_DESCRIPTION},
+    )
+    async with committing_factory() as db:
+        recording = Recording(
+            session_id=uuid.UUID(created.json()["session_id"]),
+            question_text="Tell me about a conflict.",
+            audio_storage_path="recordings/never-stored.wav",
+            feedback_status="pending",
+            audio_duration_seconds=1.0,
+        )
+        db.add(recording)
+        await db.commit()
+        recording_id = str(recording.id)
+    # As if this job had been handed out as often as allowed and its worker had died each time.
+    task_id = str(uuid.uuid4())
+    broker.set(f"ascend:deliveries:{task_id}:0", settings.TASK_MAX_DELIVERIES)
+    celery_app.send_task(str(TaskName.PROCESS_RECORDING), args=(recording_id,), task_id=task_id)
+
+    failed = await wait_for(committing_factory, Recording, recording_id, {"failed", "complete"})
+    assert isinstance(failed, Recording)
+    assert failed.feedback_status == "failed"
+    assert failed.failure_reason == (
+        f"The analysis stopped its worker {settings.TASK_MAX_DELIVERIES} times and was given up; "
+        "try submitting again"
+    )

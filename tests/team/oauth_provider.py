@@ -67,6 +67,8 @@ class LocalOAuthProvider:
             "OAUTH_GITHUB_AUTHORIZE_URL": f"{self.base_url}/github/login/oauth/authorize",
             "OAUTH_GITHUB_TOKEN_URL": f"{self.base_url}/github/login/oauth/access_token",
             "OAUTH_GITHUB_API_URL": f"{self.base_url}/github/api",
+            # The team this provider's accounts belong to may sign up (the server is closed otherwise).
+            "SIGN_UP_ALLOWED_DOMAINS": "example.com",
         }
 
 

@@ -12,9 +12,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.app import create_app
+from app.core.auth import REVOKED_DETAIL
+from app.core.config import Settings
 from app.core.logging import JsonFormatter, redact
 from app.core.rate_limit import RULES
-from app.services.user_admin import set_disabled
+from app.services.user_admin import revoke_tokens, set_disabled
+from app.services.users import issue_token
 from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, RESUME_TEXT, make_pdf
 from tests.team.conftest import ClientFactory
@@ -165,6 +168,20 @@ async def test_a_disabled_user_gets_401_everywhere_until_enabled(
     assert (await upload_resume(team_api, alice)).status_code == 401
     await set_disabled(db, alice.user.email, disabled=False)
     assert (await team_api.post("/api/v1/auth/verify", headers=alice.headers)).status_code == 200
+
+
+async def test_a_revoked_token_is_refused_and_the_next_one_is_good(
+    team_api: httpx.AsyncClient, alice: Account, db: AsyncSession, settings: Settings
+) -> None:
+    assert (await team_api.post("/api/v1/auth/verify", headers=alice.headers)).status_code == 200
+    user = await revoke_tokens(db, alice.user.email)
+    for path in ("/api/v1/auth/verify", "/api/v1/resumes"):
+        method = "POST" if path.endswith("verify") else "GET"
+        refused = await team_api.request(method, path, headers=alice.headers)
+        assert refused.status_code == 401, path
+        assert refused.json() == {"detail": REVOKED_DETAIL, "error_code": "UNAUTHORIZED"}
+    fresh = {"Authorization": f"Bearer {issue_token(settings, user)}"}
+    assert (await team_api.post("/api/v1/auth/verify", headers=fresh)).status_code == 200
 
 
 async def test_ready_probes_each_dependency_and_names_the_one_down(make_client: ClientFactory) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.core.security import decode_access_token
-from app.services.user_admin import set_disabled
+from app.schemas.user import UserCreate
+from app.services.user_admin import create_user, find_user_by_email, set_disabled
 from tests.conftest import Account as ApiAccount
 from tests.team.browser import API_ORIGIN, browse
 from tests.team.conftest import ClientFactory
@@ -204,6 +205,33 @@ async def test_a_disabled_user_cannot_sign_in_nor_redeem_a_code(
     callback = await sign_in("google", team_api, web, desktop, Pkce())
     assert callback["error"] == "access_denied"
     assert "disabled" in callback["error_description"]
+
+
+async def test_a_closed_server_signs_in_invited_users_only(
+    make_client: ClientFactory,
+    web: httpx.AsyncClient,
+    desktop: LoopbackListener,
+    oauth_provider: LocalOAuthProvider,
+    db: AsyncSession,
+) -> None:
+    # No domain may sign up: the default of a team server.
+    async with make_client(SIGN_UP_ALLOWED_DOMAINS="") as closed:
+        refused = await sign_in("google", closed, web, desktop, Pkce())
+        assert refused["error"] == "access_denied"
+        assert "invited users only" in refused["error_description"]
+        assert await find_user_by_email(db, oauth_provider.account.email) is None
+
+        await create_user(db, UserCreate(email=oauth_provider.account.email))
+        admitted = await sign_in("google", closed, web, desktop, Pkce())
+        assert set(admitted) == {"code", "state"}
+
+
+async def test_another_domain_than_the_allowed_one_cannot_sign_up(
+    make_client: ClientFactory, web: httpx.AsyncClient, desktop: LoopbackListener
+) -> None:
+    async with make_client(SIGN_UP_ALLOWED_DOMAINS="team.example.org, other.example.net") as server:
+        refused = await sign_in("github", server, web, desktop, Pkce())
+        assert refused["error"] == "access_denied"
 
 
 @pytest.mark.parametrize(

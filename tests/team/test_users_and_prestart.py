@@ -33,6 +33,9 @@ def test_users_create_list_disable_enable(stack: ServiceStack) -> None:
 
     assert "disabled" in ascend("users", "disable", "--email", email).stdout
     assert "active" in ascend("users", "enable", "--email", email).stdout
+    assert "every token issued until now is refused" in ascend("users", "revoke", "--email", email).stdout
+    invited = f"invited-{uuid.uuid4().hex[:6]}@example.com"
+    assert invited in ascend("users", "invite", "--email", invited).stdout
     unknown = ascend("users", "disable", "--email", f"nobody-{uuid.uuid4().hex[:6]}@example.com")
     assert unknown.returncode == 1
     assert "no user" in unknown.stderr

@@ -9,9 +9,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.deps import SessionDep, SettingsDep
 from app.core.errors import unauthorized
-from app.core.security import InvalidTokenError, decode_access_token
+from app.core.security import InvalidTokenError, decode_access_token, revoked
 from app.db.models import User
 
+REVOKED_DETAIL = "This token has been revoked; sign in again"
 _bearer = HTTPBearer(auto_error=False, description="A JWT signed with NEXTAUTH_SECRET (HS256)")
 
 
@@ -33,6 +34,8 @@ async def get_current_user(
     user = await session.get(User, claims.user_id)
     if user is None:
         raise unauthorized()
+    if revoked(claims, user.tokens_revoked_at):
+        raise unauthorized(REVOKED_DETAIL)
     return user
 
 

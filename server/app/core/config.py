@@ -81,6 +81,16 @@ class Settings(BaseSettings):
     TASK_MAX_RETRIES: int = Field(default=5, ge=0)
     TASK_RETRY_BACKOFF_BASE_SECONDS: float = Field(default=2.0, gt=0)
     TASK_RETRY_BACKOFF_MAX_SECONDS: float = Field(default=300.0, gt=0)
+    # (added) A job handed out this many times without finishing (its worker died each time: killed,
+    # out of memory) is marked failed instead of being handed out again.
+    TASK_MAX_DELIVERIES: int = Field(default=3, ge=1)
+    # (added) Per job, on a worker with a process pool (the team server; the laptop's single-process
+    # worker cannot interrupt a job): past the soft limit the job is marked failed, past the hard one
+    # its process is replaced. The longest job, 15 minutes of audio on two cores, takes about 3 minutes.
+    TASK_SOFT_TIME_LIMIT_SECONDS: int = Field(default=1500, gt=0)
+    TASK_TIME_LIMIT_SECONDS: int = Field(default=1800, gt=0)
+    # (added) A pool process past this resident size is replaced after its job (the models take ~1.5 GB).
+    WORKER_MAX_MEMORY_PER_CHILD_MB: int = Field(default=4096, gt=0)
 
     # AI LAYER (added): the ReAct agent's budget before a report falls back to one constrained generation.
     AGENT_MAX_STEPS: int = Field(default=10, ge=2)
@@ -140,6 +150,9 @@ class Settings(BaseSettings):
     OAUTH_FLOW_TTL_SECONDS: int = Field(default=600, gt=0)
     OAUTH_CODE_TTL_SECONDS: int = Field(default=60, gt=0)
     OAUTH_HTTP_TIMEOUT_SECONDS: float = Field(default=15.0, gt=0)
+    # Who may create an account by signing in: people at these e-mail domains (comma-separated). Closed
+    # by default: only users an admin created (`ascend users invite`) may sign in.
+    SIGN_UP_ALLOWED_DOMAINS: Annotated[list[str], NoDecode] = []
     RATE_LIMIT_ENABLED: bool = True
     RATE_LIMIT_WINDOW_SECONDS: int = Field(default=3600, gt=0)
     RATE_LIMIT_RESUME_UPLOADS: int = Field(default=30, gt=0)
@@ -153,6 +166,13 @@ class Settings(BaseSettings):
     MAX_REQUEST_BODY_MB: float | None = Field(default=None, gt=0)
     MAX_JSON_BODY_KB: int = Field(default=64, gt=0)
     CORS_ALLOWED_ORIGINS: Annotated[list[str], NoDecode] = []
+
+    @field_validator("SIGN_UP_ALLOWED_DOMAINS", mode="before")
+    @classmethod
+    def _parse_domain_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower().lstrip("@") for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("CORS_ALLOWED_ORIGINS", mode="before")
     @classmethod

@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 class ApiError(Exception):
@@ -52,6 +53,10 @@ def file_too_large(detail: str = "File exceeds size limit") -> ApiError:
     return ApiError(413, detail, ErrorCode.FILE_TOO_LARGE)
 
 
+def service_unavailable(detail: str) -> ApiError:
+    return ApiError(503, detail, ErrorCode.SERVICE_UNAVAILABLE)
+
+
 def _error_body(detail: str, error_code: str | None) -> dict[str, Any]:
     return ErrorResponse(detail=detail, error_code=error_code).model_dump()
 
@@ -59,6 +64,8 @@ def _error_body(detail: str, error_code: str | None) -> dict[str, Any]:
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if exc.status_code == 503:
+        headers = {"Retry-After": "30"}
     return JSONResponse(_error_body(exc.detail, exc.error_code), exc.status_code, headers=headers)
 
 

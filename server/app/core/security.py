@@ -21,13 +21,22 @@ class TokenClaims:
     email: str
     name: str | None
     expires_at: datetime
+    issued_at: datetime | None = None  # tokens from before `iat` was written carry none
 
 
 def create_access_token(
     *, secret: str, user_id: uuid.UUID, email: str, name: str | None, expires_in: timedelta
 ) -> str:
-    expires_at = datetime.now(UTC) + expires_in
-    claims = {"sub": str(user_id), "email": email, "name": name, "exp": int(expires_at.timestamp())}
+    now = datetime.now(UTC)
+    expires_at = now + expires_in
+    claims = {
+        "sub": str(user_id),
+        "email": email,
+        "name": name,
+        # To the microsecond (RFC 7519 allows a fraction): a token issued just after a revocation is good.
+        "iat": now.timestamp(),
+        "exp": int(expires_at.timestamp()),
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -48,4 +57,13 @@ def decode_access_token(token: str, *, secret: str) -> TokenClaims:
         email=email if isinstance(email, str) else "",
         name=name if isinstance(name, str) else None,
         expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
+        issued_at=datetime.fromtimestamp(float(payload["iat"]), UTC) if "iat" in payload else None,
     )
+
+
+def revoked(claims: TokenClaims, revoked_at: datetime | None) -> bool:
+    """Whether a revocation at `revoked_at` covers the token: one issued up to that moment, or one
+    without an issue time (from before tokens carried one)."""
+    if revoked_at is None:
+        return False
+    return claims.issued_at is None or claims.issued_at <= revoked_at

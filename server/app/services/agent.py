@@ -350,7 +350,8 @@ async def run_structured_agent(
             f"the language model is unreachable ({type(exc).__name__})", attempts=MODEL_ATTEMPTS
         ) from exc
     except AGENT_FAILURES as exc:
-        logger.info("agent gave no answer (%s: %s)", type(exc).__name__, exc)
+        # The type only: the message can quote the model's output, which quotes the candidate.
+        logger.info("agent gave no answer (%s)", type(exc).__name__)
         return None
     submissions = [
         message

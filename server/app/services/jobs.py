@@ -6,9 +6,18 @@ import asyncio
 import logging
 from enum import StrEnum
 
+import redis.exceptions
 from celery import Celery
+from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
+
+# The reason a row gets when its job could not be queued; the client is told to try again.
+QUEUE_UNAVAILABLE = "The job could not be queued (the job broker did not answer); submit it again"
+
+
+class QueueUnavailableError(Exception):
+    """The broker refused or did not answer: the job was not queued."""
 
 
 class TaskName(StrEnum):
@@ -23,7 +32,10 @@ class JobDispatcher:
         self._celery = celery
 
     def enqueue_sync(self, task: TaskName, entity_id: str) -> None:
-        self._celery.send_task(str(task), args=(entity_id,))
+        try:
+            self._celery.send_task(str(task), args=(entity_id,))
+        except (OperationalError, redis.exceptions.ConnectionError, ConnectionError) as exc:
+            raise QueueUnavailableError(f"{task} for {entity_id} was not queued: {exc}") from exc
         logger.info("enqueued %s for %s", task, entity_id)
 
     async def enqueue(self, task: TaskName, entity_id: str) -> None:

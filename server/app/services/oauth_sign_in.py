@@ -33,7 +33,7 @@ from app.core.config import Settings
 from app.db.models import User
 from app.schemas.user import UserCreate
 from app.services.oauth_providers import OAuthProvider, ProfileError, authorization_url, profile_from_code
-from app.services.user_admin import find_user_by_email
+from app.services.user_admin import find_user_by_email, may_sign_up
 from app.services.users import get_or_create_user, issue_token
 
 logger = logging.getLogger(__name__)
@@ -180,10 +180,14 @@ def _back_to_desktop(pending: PendingSignIn, params: dict[str, str]) -> SignInRe
     return SignInResult(redirect_url=_with_query(pending.redirect_uri, params))
 
 
-async def _sign_in_user(session: AsyncSession, profile: UserCreate) -> User:
+async def _sign_in_user(session: AsyncSession, settings: Settings, profile: UserCreate) -> User:
     existing = await find_user_by_email(session, str(profile.email))
     if existing is not None and existing.disabled_at is not None:
         raise SignInError("access_denied", "This account is disabled on this server")
+    if existing is None and not may_sign_up(str(profile.email), settings.SIGN_UP_ALLOWED_DOMAINS):
+        raise SignInError(
+            "access_denied", "This server admits invited users only; ask its administrator for an invitation"
+        )
     return await get_or_create_user(session, profile)
 
 
@@ -216,7 +220,7 @@ async def _authenticate(
     except (httpx2.HTTPError, ValidationError) as exc:
         logger.warning("%s sign-in failed: %s", provider.name, type(exc).__name__, exc_info=exc)
         raise SignInError("temporarily_unavailable", "The provider could not be reached") from exc
-    return await _sign_in_user(session, profile)
+    return await _sign_in_user(session, settings, profile)
 
 
 async def finish_sign_in(

@@ -156,7 +156,7 @@ async def write_questions(
         if len(pooled) >= MIN_QUESTIONS:
             logger.info("questions for session %s written by the fallback path", session_id)
             return pooled
-        logger.info("session %s: %d distinct questions so far: %s", session_id, len(pooled), pooled)
+        logger.info("session %s: %d distinct questions so far", session_id, len(pooled))
     raise PermanentJobError("The model could not write enough distinct questions; try again")
 
 

@@ -34,6 +34,23 @@ async def create_user(session: AsyncSession, profile: UserCreate) -> User:
     return user
 
 
+async def revoke_tokens(session: AsyncSession, email: str) -> User:
+    """Refuse every token the user holds now; signing in again (or `ascend token`) issues a new one."""
+    user = await find_user_by_email(session, email)
+    if user is None:
+        raise UserAdminError(f"no user has the e-mail {email}")
+    user.tokens_revoked_at = datetime.now(UTC)
+    await session.commit()
+    await session.refresh(user)
+    return user
+
+
+def may_sign_up(email: str, allowed_domains: list[str]) -> bool:
+    """Whether someone with no account may create one by signing in: only at an allowed domain."""
+    domain = email.rpartition("@")[2].lower()
+    return domain in allowed_domains
+
+
 async def set_disabled(session: AsyncSession, email: str, *, disabled: bool) -> User:
     user = await find_user_by_email(session, email)
     if user is None:

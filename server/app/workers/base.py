@@ -12,12 +12,13 @@ import httpx
 import redis.exceptions
 import sqlalchemy.exc
 from celery import Task
-from celery.exceptions import Retry
+from celery.exceptions import Retry, SoftTimeLimitExceeded
 
 from app.core.config import get_settings
 from app.services.embedding import EmbeddingModelError
 from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError, TransientJobError
+from app.services.jobs import QueueUnavailableError
 from app.services.llm.errors import LLMError, LLMUnavailableError
 from app.services.storage import StorageError
 from app.workers.runtime import runtime
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     TransientJobError,
     LLMUnavailableError,
+    QueueUnavailableError,
     httpx.TransportError,
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
@@ -46,9 +48,16 @@ def backoff_seconds(attempt: int, base: float, cap: float) -> float:
     return random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311
 
 
+# A delivery count outlives any retry schedule; then Redis forgets it.
+DELIVERY_COUNT_SECONDS = 7 * 24 * 3600
+
+
 def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, PermanentJobError):
         return str(exc)
+    if isinstance(exc, SoftTimeLimitExceeded):
+        limit = get_settings().TASK_SOFT_TIME_LIMIT_SECONDS
+        return f"The analysis took longer than {limit // 60} minutes and was stopped; try submitting again"
     if isinstance(exc, TRANSIENT_ERRORS):
         return f"Gave up after repeated attempts: {exc}"
     if isinstance(exc, EmbeddingModelError):
@@ -63,6 +72,7 @@ class AscendTask(Task):  # type: ignore[type-arg]
 
     abstract = True
     mark_failed: FailureMarker
+    _counter: redis.Redis | None = None
 
     def run_job(self, job: JobFunction, entity_id: str) -> None:
         try:
@@ -71,6 +81,7 @@ class AscendTask(Task):  # type: ignore[type-arg]
             raise PermanentJobError(f"not an id: {entity_id!r}") from exc
         settings = get_settings()
         try:
+            self._count_delivery(settings.REDIS_URL, settings.TASK_MAX_DELIVERIES)
             runtime.run(lambda resources: job(resources, parsed_id))
         except TRANSIENT_ERRORS as exc:
             attempt = self.request.retries
@@ -88,6 +99,22 @@ class AscendTask(Task):  # type: ignore[type-arg]
                 delay,
             )
             raise self.retry(exc=exc, countdown=delay) from exc
+
+    def _count_delivery(self, redis_url: str, cap: int) -> None:
+        """Refuse the job once it has been handed out `cap` times: with acks_late, a job whose worker
+        dies goes back to the queue, and one that kills every worker it meets would go round forever."""
+        if AscendTask._counter is None:
+            AscendTask._counter = redis.Redis.from_url(redis_url)
+        # Per attempt: a retry is a new delivery of the same task id, and not the worker's death.
+        key = f"ascend:deliveries:{self.request.id}:{self.request.retries}"
+        with AscendTask._counter.pipeline() as pipe:
+            pipe.incr(key)
+            pipe.expire(key, DELIVERY_COUNT_SECONDS)
+            delivered = int(pipe.execute()[0])
+        if delivered > cap:
+            raise PermanentJobError(
+                f"The analysis stopped its worker {cap} times and was given up; try submitting again"
+            )
 
     def on_failure(
         self, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any

@@ -26,3 +26,7 @@ result_expires = 3600
 broker_connection_retry_on_startup = True
 broker_transport_options = {"visibility_timeout": 2 * 60 * 60}
 worker_hijack_root_logger = False
+task_soft_time_limit = _settings.TASK_SOFT_TIME_LIMIT_SECONDS
+task_time_limit = _settings.TASK_TIME_LIMIT_SECONDS
+# In KiB.
+worker_max_memory_per_child = _settings.WORKER_MAX_MEMORY_PER_CHILD_MB * 1024

@@ -22,3 +22,5 @@ class User(Base):
     )
     # Set by `ascend users disable`: the user keeps their data but can neither sign in nor call the API.
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by `ascend users revoke`: every token issued up to this moment is refused.
+    tokens_revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
