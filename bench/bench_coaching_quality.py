@@ -542,6 +542,12 @@ def main() -> None:
     try:
         if args.part in ("answers", "all"):
             outcomes = judge_spoken(items, root / "audio", say)
+            # Printed and kept before the gap pairs run: a failure there loses none of it.
+            if args.keep is not None:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                kept = {item.item.id: {"transcript": item.transcript, **item.report} for item in outcomes}
+                (args.keep / "reports.json").write_text(json.dumps(kept, indent=1))
+            print_tables(outcomes, f"Spoken answers, {args.model} model, whole stack ({machine})")
         if args.part in ("gaps", "all"):
             gaps = judge_gaps(args.only, root / "audio", say)
     finally:
@@ -550,11 +556,7 @@ def main() -> None:
         if args.keep is not None:
             shutil.copytree(data_dir / "logs", args.keep / "logs", dirs_exist_ok=True)
         shutil.rmtree(root, ignore_errors=True)
-    if args.keep is not None:
-        kept = {outcome.item.id: {"transcript": outcome.transcript, **outcome.report} for outcome in outcomes}
-        (args.keep / "reports.json").write_text(json.dumps(kept, indent=1))
     if outcomes:
-        print_tables(outcomes, f"Spoken answers, {args.model} model, whole stack ({machine})")
         # The same transcripts judged by the evidence alone: what the agent's reading adds.
         heard = {outcome.item.id: (outcome.transcript, outcome.audio_seconds or 0.0) for outcome in outcomes}
         alone = asyncio.run(judge_texts([outcome.item for outcome in outcomes], heard))

@@ -39,7 +39,7 @@ async def broker_down(
     """The API with its database and storage, and a job broker that does not answer."""
     down = Celery("down")
     # The write URL: CELERY_BROKER_URL in the environment (the suite's broker) overrides broker_url.
-    down.conf.broker_write_url = DOWN_BROKER
+    down.conf.update(broker_write_url=DOWN_BROKER)
     resources = AppResources(
         settings=settings,
         engine=engine,
