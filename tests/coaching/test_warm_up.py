@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
@@ -274,3 +276,38 @@ def test_a_worker_told_to_stop_cancels_the_warm_up_step_it_is_in(settings: Setti
     finally:
         runtime.close()
     assert ran == []
+
+
+def test_a_job_stopped_from_outside_does_not_resume_inside_the_next_one(settings: Settings) -> None:
+    runtime = WorkerRuntime()
+    gate: asyncio.Event | None = None
+    resumed: list[str] = []
+
+    async def interrupted(context: JobContext) -> None:
+        nonlocal gate
+        gate = asyncio.Event()
+        # Celery's soft time limit: a signal whose handler raises in the worker's main thread.
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        await gate.wait()
+        resumed.append("the interrupted job went on")
+
+    async def next_job(context: JobContext) -> str:
+        if gate is not None:
+            gate.set()
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return "done"
+
+    def time_limit(signum: int, frame: object) -> None:
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, time_limit)
+    try:
+        with pytest.raises(SoftTimeLimitExceeded):
+            runtime.run(interrupted)
+        assert runtime.run(next_job) == "done"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        runtime.close()
+    assert resumed == []

@@ -22,7 +22,9 @@ import redis
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import InterviewSession
+from app.db.models import GapAnalysisRecord, InterviewSession
+from app.services import audio as audio_module
+from app.services import documents
 from app.services.audio import AudioError, probe_duration_seconds
 from app.services.documents import TOO_COMPLEX, DocumentError, ReaderLimits, read_in_child
 from app.services.storage import ObjectStorage
@@ -39,7 +41,7 @@ from tests.server.test_recordings import recording_count, stored_recordings, sub
 from tests.server.test_resumes import resume_rows, stored_keys, upload
 from tests.server.test_sessions import new_resume, new_session, queued_tasks
 
-FLAT_BYTES = 64 * 1024 * 1024
+FLAT_BYTES = 32 * 1024 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -105,8 +107,15 @@ async def test_a_hostile_resume_is_a_400_and_costs_the_api_no_memory(
     make: Callable[[], bytes],
     kind: str,
     message: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     content = make()
+
+    def in_the_api(path: Path, extension: str) -> str:
+        raise AssertionError("the resume was read inside the API process")
+
+    # The child process imports its own copy; this one must never run.
+    monkeypatch.setattr(documents, "extract_resume_text", in_the_api)
     with resident_growth() as growth:
         response = await upload(api, alice, name, content, kind)
     assert response.status_code == 400, response.text
@@ -120,7 +129,7 @@ async def test_a_hostile_resume_is_a_400_and_costs_the_api_no_memory(
 async def test_a_reader_over_its_memory_limit_is_stopped_and_reported(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.pdf"
     bomb.write_bytes(make_pdf_bomb())
-    # The bomb inflates to 300 MB inside the reader; a 200 MB reader cannot hold it.
+    # pypdf holds well over 100 MB of the bomb before its own 75 MB cap trips; a 200 MB reader cannot.
     with pytest.raises(DocumentError, match="too complex"):
         await read_in_child(
             bomb, ".pdf", ReaderLimits(memory_bytes=200 * 1024 * 1024, cpu_seconds=20, wall_seconds=60)
@@ -170,6 +179,8 @@ async def test_control_characters_in_json_text_are_a_400(
     assert expected in response.json()["detail"]
     sessions = await db.scalars(select(InterviewSession).where(InterviewSession.user_id == alice.user.id))
     assert list(sessions) == []
+    analyses = await db.scalars(select(GapAnalysisRecord).where(GapAnalysisRecord.user_id == alice.user.id))
+    assert list(analyses) == []
     assert queued_tasks(broker) == []
 
 
@@ -230,11 +241,21 @@ async def test_control_characters_in_multipart_text_are_a_400(
 
 
 async def test_a_three_hour_answer_is_refused_at_upload_from_its_header(
-    api: httpx.AsyncClient, alice: Account, db: AsyncSession, storage: ObjectStorage, broker: redis.Redis
+    api: httpx.AsyncClient,
+    alice: Account,
+    db: AsyncSession,
+    storage: ObjectStorage,
+    broker: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     session_id = await new_session(api, alice)
     broker.flushdb()
     audio = three_hour_mp3()
+
+    def decoding(*args: object) -> float:
+        raise AssertionError("the header should have refused it before decoding")
+
+    monkeypatch.setattr(audio_module, "_decoded_duration", decoding)
     with resident_growth() as growth:
         response = await submit(api, alice, session_id, audio, name="answer.mp3")
     assert response.status_code == 400, response.text

@@ -15,6 +15,7 @@ SPEC_COLUMNS = {
         "created_at": ("timestamp with time zone", "NO", "now()"),
         "updated_at": ("timestamp with time zone", "NO", "now()"),
         "disabled_at": ("timestamp with time zone", "YES", None),
+        "tokens_revoked_at": ("timestamp with time zone", "YES", None),
     },
     "resumes": {
         "id": ("uuid", "NO", "gen_random_uuid()"),

@@ -10,6 +10,7 @@ the proxy forwards (FORWARDED_ALLOW_IPS must name the proxy).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import time
@@ -98,10 +99,21 @@ class FixedWindowLimiter:
         )
 
 
+def _address_key(host: str) -> str:
+    # An IPv6 host gets a /64 of its own and could count each address apart: its /64 is the client.
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def _subject(rule: RateLimitRule, scope: Scope) -> str | None:
     if rule.per == "address":
         client = scope.get("client")
-        return f"address:{client[0] if client else 'unknown'}"
+        return f"address:{_address_key(client[0]) if client else 'unknown'}"
     user_id = caller_user_id(scope)
     return str(user_id) if user_id is not None else None
 

@@ -21,4 +21,4 @@ def _template_pattern(template: str) -> re.Pattern[str]:
 
 def path_matches(template: str, path: str) -> bool:
     """Whether `path` is an instance of `template` ("/sessions/{session_id}/recordings")."""
-    return _template_pattern(template).fullmatch(path) is not None
+    return _template_pattern(template).fullmatch(path.rstrip("/") or "/") is not None

@@ -12,8 +12,11 @@ import asyncio
 import io
 import json
 import logging
+import os
 import resource
 import sys
+import warnings
+import weakref
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,8 @@ from pathlib import Path
 import docx
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+
+from app.schemas.text import FORBIDDEN_CHARACTERS
 
 PDF_MAGIC = b"%PDF-"
 # A DOCX is a ZIP (OOXML) package whose main part is word/document.xml.
@@ -139,8 +144,9 @@ def _docx_text(path: Path) -> str:
 
 
 def _normalise(text: str) -> str:
-    # Postgres TEXT cannot hold NUL, which some PDF producers emit.
-    text = text.replace("\x00", "")
+    # Postgres TEXT cannot hold NUL, which some PDF producers emit, nor the lone surrogates a crafted
+    # font map decodes to; no other control character belongs in a resume either.
+    text = FORBIDDEN_CHARACTERS.sub("", text)
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line).strip()
 
@@ -158,22 +164,48 @@ def _module_command(module: str) -> list[str]:
     return [sys.executable, "-m", module]
 
 
+class ReaderUnavailableError(Exception):
+    """No reader process could be started (the machine is out of processes or memory): try later."""
+
+
+# At most this many readers per API process at once; more uploads wait their turn.
+CONCURRENT_READERS = 2
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(CONCURRENT_READERS)
+    return gate
+
+
 async def read_in_child(path: Path, extension: str, limits: ReaderLimits) -> str:
     """The text of the resume at `path`, read by a child process under `limits`; a file that breaks
     the limits or the reader is a DocumentError, like any unreadable file."""
-    process = await asyncio.create_subprocess_exec(
-        *_module_command("app.services.documents"),
-        str(path),
-        extension,
-        str(limits.memory_bytes),
-        str(limits.cpu_seconds),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=APP_ROOT,
-    )
+    async with _gate():
+        return await _read(path, extension, limits)
+
+
+async def _read(path: Path, extension: str, limits: ReaderLimits) -> str:
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), limits.wall_seconds)
+        process = await asyncio.create_subprocess_exec(
+            *_module_command("app.services.documents"),
+            str(path),
+            extension,
+            str(limits.memory_bytes),
+            str(limits.cpu_seconds),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            # Nothing of a stranger's file is read back but the answer: warnings could run to megabytes.
+            stderr=asyncio.subprocess.DEVNULL,
+            cwd=APP_ROOT,
+        )
+    except OSError as exc:
+        raise ReaderUnavailableError(f"the resume reader could not start: {exc}") from exc
+    try:
+        stdout, _ = await asyncio.wait_for(process.communicate(), limits.wall_seconds)
     except TimeoutError:
         raise DocumentError(TOO_COMPLEX) from None
     finally:
@@ -184,11 +216,7 @@ async def read_in_child(path: Path, extension: str, limits: ReaderLimits) -> str
         answer = json.loads(stdout)
     except ValueError:
         # Killed by a limit (SIGXCPU, SIGKILL) or out of memory before it could answer.
-        logger.warning(
-            "the resume reader stopped with code %s: %s",
-            process.returncode,
-            stderr.decode(errors="replace")[-300:],
-        )
+        logger.warning("the resume reader stopped with code %s", process.returncode)
         raise DocumentError(TOO_COMPLEX) from None
     if "error" in answer:
         raise DocumentError(str(answer["error"]))
@@ -199,6 +227,11 @@ def _child(argv: list[str]) -> int:
     path, extension, memory_bytes, cpu_seconds = argv
     resource.setrlimit(resource.RLIMIT_AS, (int(memory_bytes), int(memory_bytes)))
     resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_seconds), int(cpu_seconds)))
+    # No core file when the CPU limit ends it, and the API's own work first.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.nice(10)
+    logging.disable(logging.CRITICAL)
+    warnings.simplefilter("ignore")
     try:
         answer = {"text": extract_resume_text(Path(path), extension)}
     except DocumentError as exc:

@@ -16,6 +16,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client  # type: ignore[
 from pydantic import BaseModel
 
 from app.core.config import Settings
+from app.schemas.text import FORBIDDEN_CHARACTERS
 from app.schemas.user import UserCreate
 
 ProviderName = Literal["google", "github"]
@@ -70,7 +71,7 @@ async def _google_profile(client: httpx2.AsyncClient, settings: Settings) -> Use
     # An unverified address could belong to anyone; it must not open the account that owns it.
     if not info.email or not info.email_verified:
         raise ProfileError("The Google account has no verified e-mail address")
-    return UserCreate(email=info.email, name=info.name, avatar_url=info.picture)
+    return UserCreate(email=info.email, name=_plain(info.name), avatar_url=info.picture)
 
 
 async def _github_profile(client: httpx2.AsyncClient, settings: Settings) -> UserCreate:
@@ -85,7 +86,12 @@ async def _github_profile(client: httpx2.AsyncClient, settings: Settings) -> Use
     primary = next((item for item in emails if item.primary and item.verified), None)
     if primary is None:
         raise ProfileError("The GitHub account has no verified primary e-mail address")
-    return UserCreate(email=primary.email, name=user.name or user.login, avatar_url=user.avatar_url)
+    return UserCreate(email=primary.email, name=_plain(user.name or user.login), avatar_url=user.avatar_url)
+
+
+def _plain(name: str | None) -> str | None:
+    """A display name its owner chose, without what the database cannot store (NUL and the like)."""
+    return FORBIDDEN_CHARACTERS.sub("", name) if name is not None else None
 
 
 def configured_providers(settings: Settings) -> dict[str, OAuthProvider]:

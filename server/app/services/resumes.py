@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
-from app.core.errors import invalid_input, not_found
+from app.core.errors import invalid_input, not_found, service_unavailable
 from app.db.models import Resume, User
-from app.services.documents import DocumentError, ReaderLimits, read_in_child
+from app.services.documents import DocumentError, ReaderLimits, ReaderUnavailableError, read_in_child
 from app.services.storage import ObjectStorage, new_object_key
 from app.services.uploads import ReceivedFile
 
@@ -72,6 +72,9 @@ async def upload_resume(
         parsed_text = await read_in_child(received.path, received.extension, reader_limits(settings))
     except DocumentError as exc:
         raise invalid_input(str(exc)) from exc
+    except ReaderUnavailableError as exc:
+        logger.warning("%s", exc)
+        raise service_unavailable("The resume could not be read just now; try again in a moment") from exc
     key = new_object_key("resumes", user.id, received.extension)
     resume = Resume(
         user_id=user.id, storage_path=key, original_filename=received.filename, parsed_text=parsed_text

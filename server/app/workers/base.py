@@ -12,7 +12,7 @@ import httpx
 import redis.exceptions
 import sqlalchemy.exc
 from celery import Task
-from celery.exceptions import Retry, SoftTimeLimitExceeded
+from celery.exceptions import Retry, SoftTimeLimitExceeded, TimeLimitExceeded
 
 from app.core.config import get_settings
 from app.services.embedding import EmbeddingModelError
@@ -55,7 +55,7 @@ DELIVERY_COUNT_SECONDS = 7 * 24 * 3600
 def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, PermanentJobError):
         return str(exc)
-    if isinstance(exc, SoftTimeLimitExceeded):
+    if isinstance(exc, SoftTimeLimitExceeded | TimeLimitExceeded):
         limit = get_settings().TASK_SOFT_TIME_LIMIT_SECONDS
         return f"The analysis took longer than {limit // 60} minutes and was stopped; try submitting again"
     if isinstance(exc, TRANSIENT_ERRORS):

@@ -56,6 +56,9 @@ class WorkerRuntime:
         async def run(context: JobContext) -> None:
             task = asyncio.ensure_future(step(context))
             self._background = (asyncio.get_running_loop(), task)
+            if self._stopping:
+                # Told to stop while this step was being set up, before there was a task to cancel.
+                task.cancel()
             try:
                 await task
             finally:
@@ -75,7 +78,18 @@ class WorkerRuntime:
     def _run_locked(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
         if self._runner is None:
             self._runner = asyncio.Runner()
-        return self._runner.run(self._run(job))
+        runner = self._runner
+        try:
+            return runner.run(self._run(job))
+        except BaseException:
+            # Raised from outside the job (Celery's soft time limit arrives as a signal): the job's
+            # task is left pending on the loop and would resume inside the next job. Drop the loop
+            # with whatever it still holds; the next job starts a new one.
+            if any(not task.done() for task in asyncio.all_tasks(runner.get_loop())):
+                self._runner = None
+                self._resources = None
+                runner.close()
+            raise
 
     async def _run(self, job: Callable[[JobContext], Awaitable[T]]) -> T:
         if self._resources is None:
