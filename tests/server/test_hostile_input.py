@@ -22,11 +22,12 @@ import redis
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import GapAnalysisRecord, InterviewSession
+from app.db.models import GapAnalysisRecord, InterviewSession, Recording
 from app.services import audio as audio_module
 from app.services import documents
 from app.services.audio import AudioError, probe_duration_seconds
 from app.services.documents import TOO_COMPLEX, DocumentError, ReaderLimits, read_in_child
+from app.services.session_progress import complete_session_if_done
 from app.services.storage import ObjectStorage
 from tests.conftest import Account
 from tests.files import (
@@ -275,20 +276,28 @@ def test_an_answer_whose_header_understates_it_is_stopped_while_decoding(tmp_pat
     assert probe_duration_seconds(audio, ".mp3", max_seconds=40) == pytest.approx(30, abs=0.5)
 
 
-async def test_an_answer_to_a_session_whose_questions_failed_is_refused_and_leaves_it_failed(
-    api: httpx.AsyncClient, alice: Account, db: AsyncSession, broker: redis.Redis
+async def test_an_answer_to_a_session_whose_questions_failed_leaves_it_failed_once_done(
+    api: httpx.AsyncClient, alice: Account, db: AsyncSession
 ) -> None:
     session_id = await new_session(api, alice)
+    reason = "The language model did not answer"
     await db.execute(
         update(InterviewSession)
         .where(InterviewSession.id == uuid.UUID(session_id))
-        .values(status="failed", failure_reason="The language model did not answer")
+        .values(status="failed", failure_reason=reason)
     )
     await db.commit()
-    broker.flushdb()
+    # The candidate answers a question of their own meanwhile.
     response = await submit(api, alice, session_id, make_wav(1.0))
-    assert response.status_code == 400
-    assert "start a new session" in response.json()["detail"]
+    assert response.status_code == 202, response.text
     status = await api.get(f"/api/v1/sessions/{session_id}", headers=alice.headers)
-    assert status.json()["status"] == "failed"
-    assert queued_tasks(broker) == []
+    assert status.json()["status"] == "processing"
+
+    recording = await db.get(Recording, uuid.UUID(response.json()["recording_id"]))
+    assert recording is not None
+    recording.feedback_status = "complete"
+    await db.flush()
+    await complete_session_if_done(db, uuid.UUID(session_id))
+    await db.commit()
+    status = await api.get(f"/api/v1/sessions/{session_id}", headers=alice.headers)
+    assert (status.json()["status"], status.json()["failure_reason"]) == ("failed", reason)

@@ -30,15 +30,6 @@ AUDIO_CONTENT_TYPES = {
 }
 
 
-def check_open_for_answers(interview: InterviewSession) -> None:
-    """A session whose questions were never written takes no answers: one would reopen it as
-    `processing` with nothing to complete it."""
-    if interview.status == "failed" and not interview.generated_questions:
-        raise invalid_input(
-            "This session could not be prepared (its questions were not written); start a new session"
-        )
-
-
 def clean_question(question: str) -> str:
     cleaned = " ".join(question.split())
     if not cleaned:
@@ -59,7 +50,6 @@ async def submit_recording(
     received: ReceivedFile,
 ) -> Recording:
     interview = await get_owned_session(session, user, session_id)
-    check_open_for_answers(interview)
     question_text = clean_question(question)
     check_extension(received, settings.ALLOWED_AUDIO_EXTENSIONS, "audio")
     try:

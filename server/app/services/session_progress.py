@@ -29,9 +29,15 @@ async def complete_session_if_done(db: AsyncSession, session_id: uuid.UUID) -> N
         .select_from(Recording)
         .where(Recording.session_id == session_id, Recording.feedback_status.not_in(TERMINAL_STATES))
     )
-    if unfinished == 0 and interview.generated_questions:
+    if unfinished != 0:
+        return
+    if interview.generated_questions:
         interview.status = "complete"
         interview.failure_reason = None
+    elif interview.failure_reason is not None:
+        # Its questions failed and the candidate answered one of their own: failed again, not
+        # `processing` for good (a retry of the questions clears the reason and takes it from there).
+        interview.status = "failed"
 
 
 async def mark_recording_failed(context: JobContext, recording_id: uuid.UUID, reason: str) -> None:

@@ -58,9 +58,8 @@ async def submit_recording(
     settings: SettingsDep,
 ) -> RecordingSubmitResponse:
     """Submit a spoken answer; transcription and feedback run in the background."""
-    # Ownership and state first: a stranger's session id is a 404, and a session that takes no
-    # answers a 400, before a single byte of audio is read.
-    recordings.check_open_for_answers(await sessions.get_owned_session(session, current_user, session_id))
+    # Ownership first: a stranger's session id is a 404 before a single byte of audio is read.
+    await sessions.get_owned_session(session, current_user, session_id)
     async with receive_upload(
         request, file_fields=frozenset({"audio"}), max_file_bytes=settings.max_audio_bytes
     ) as form:
