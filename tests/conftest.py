@@ -160,14 +160,18 @@ def build_client(
 
 @asynccontextmanager
 async def client_on(
-    settings: Settings, engine: AsyncEngine, factory: async_sessionmaker[AsyncSession], storage: ObjectStorage
+    settings: Settings,
+    engine: AsyncEngine,
+    factory: async_sessionmaker[AsyncSession],
+    storage: ObjectStorage,
+    jobs: JobDispatcher | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
     resources = AppResources(
         settings=settings,
         engine=engine,
         session_factory=factory,
         storage=storage,
-        jobs=JobDispatcher(celery_app),
+        jobs=jobs or JobDispatcher(celery_app),
     )
     async with build_client(resources) as client:
         yield client

@@ -15,12 +15,11 @@ from celery import Celery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.api.deps import AppResources
 from app.core.config import Settings
 from app.db.models import GapAnalysisRecord, InterviewSession, Recording
 from app.services.jobs import QUEUE_UNAVAILABLE, JobDispatcher
 from app.services.storage import ObjectStorage
-from tests.conftest import Account, build_client
+from tests.conftest import Account, client_on
 from tests.files import JOB_DESCRIPTION, make_wav
 from tests.server.test_recordings import submit
 from tests.server.test_sessions import new_resume, new_session
@@ -40,14 +39,7 @@ async def broker_down(
     down = Celery("down")
     # The write URL: CELERY_BROKER_URL in the environment (the suite's broker) overrides broker_url.
     down.conf.update(broker_write_url=DOWN_BROKER)
-    resources = AppResources(
-        settings=settings,
-        engine=engine,
-        session_factory=session_factory,
-        storage=storage,
-        jobs=JobDispatcher(down),
-    )
-    async with build_client(resources) as client:
+    async with client_on(settings, engine, session_factory, storage, JobDispatcher(down)) as client:
         yield client
 
 

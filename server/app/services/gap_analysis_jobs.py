@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import not_found, service_unavailable
+from app.core.errors import not_found
 from app.db.models import GapAnalysisRecord, Resume, User
 from app.schemas.gap_analysis import GapAnalysis, GapAnalysisRequest, GapAnalysisStatus
 from app.schemas.status import as_state
@@ -15,7 +15,7 @@ from app.services.agent import AgentTools
 from app.services.embedding import get_embedding_service
 from app.services.job_context import JobContext
 from app.services.job_errors import PermanentJobError
-from app.services.jobs import QUEUE_UNAVAILABLE, JobDispatcher, QueueUnavailableError, TaskName
+from app.services.jobs import JobDispatcher, TaskName, enqueue_or_fail
 from app.services.question_generation import analyze_gaps
 from app.services.resumes import get_owned_resume
 
@@ -29,13 +29,12 @@ async def create_analysis(
     )
     db.add(record)
     await db.commit()
-    try:
-        await jobs.enqueue(TaskName.RUN_GAP_ANALYSIS, str(record.id))
-    except QueueUnavailableError as exc:
-        record.status = "failed"
-        record.failure_reason = QUEUE_UNAVAILABLE
+
+    async def fail(reason: str) -> None:
+        record.status, record.failure_reason = "failed", reason
         await db.commit()
-        raise service_unavailable(QUEUE_UNAVAILABLE) from exc
+
+    await enqueue_or_fail(jobs, TaskName.RUN_GAP_ANALYSIS, str(record.id), fail)
     return record
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 import redis.exceptions
 from celery import Celery
 from kombu.exceptions import OperationalError
+
+from app.core.errors import service_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +44,15 @@ class JobDispatcher:
     async def enqueue(self, task: TaskName, entity_id: str) -> None:
         # kombu's publish blocks on the broker socket.
         await asyncio.to_thread(self.enqueue_sync, task, entity_id)
+
+
+async def enqueue_or_fail(
+    jobs: JobDispatcher, task: TaskName, entity_id: str, fail: Callable[[str], Awaitable[None]]
+) -> None:
+    """Queue the job of a committed row; if the broker refuses it, `fail` records the reason on the row
+    (else it would stay `processing` for good) and the client gets a 503 to try again."""
+    try:
+        await jobs.enqueue(task, entity_id)
+    except QueueUnavailableError as exc:
+        await fail(QUEUE_UNAVAILABLE)
+        raise service_unavailable(QUEUE_UNAVAILABLE) from exc

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
-from app.core.errors import invalid_input, not_found, service_unavailable
+from app.core.errors import invalid_input, not_found
 from app.db.models import Feedback, InterviewSession, Recording, User
 from app.schemas.feedback import FeedbackReport
 from app.schemas.recording import MAX_QUESTION_LENGTH, RecordingDetail
 from app.schemas.session import as_state
 from app.services.audio import AudioError, probe_duration_seconds
-from app.services.jobs import QUEUE_UNAVAILABLE, JobDispatcher, QueueUnavailableError, TaskName
+from app.services.jobs import JobDispatcher, TaskName, enqueue_or_fail
 from app.services.resumes import check_extension, store_then_commit
 from app.services.session_progress import complete_session_if_done
 from app.services.sessions import get_owned_session
@@ -71,16 +71,15 @@ async def submit_recording(
     await store_then_commit(
         session, storage, recording, key, received, AUDIO_CONTENT_TYPES.get(received.extension, "audio/*")
     )
-    try:
-        await jobs.enqueue(TaskName.PROCESS_RECORDING, str(recording.id))
-    except QueueUnavailableError as exc:
-        recording.feedback_status = "failed"
-        recording.failure_reason = QUEUE_UNAVAILABLE
+
+    async def fail(reason: str) -> None:
+        recording.feedback_status, recording.failure_reason = "failed", reason
         await session.flush()
         # The session is not left `processing` on this answer's account.
         await complete_session_if_done(session, interview.id)
         await session.commit()
-        raise service_unavailable(QUEUE_UNAVAILABLE) from exc
+
+    await enqueue_or_fail(jobs, TaskName.PROCESS_RECORDING, str(recording.id), fail)
     return recording
 
 

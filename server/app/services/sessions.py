@@ -7,12 +7,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import not_found, service_unavailable
+from app.core.errors import not_found
 from app.db.models import Feedback, InterviewSession, Recording, User
 from app.schemas.feedback import FeedbackReport
 from app.schemas.gap_analysis import GapAnalysis
 from app.schemas.session import RecordingResult, SessionCreateRequest, SessionStatus, as_state
-from app.services.jobs import QUEUE_UNAVAILABLE, JobDispatcher, QueueUnavailableError, TaskName
+from app.services.jobs import JobDispatcher, TaskName, enqueue_or_fail
 from app.services.resumes import get_owned_resume
 
 
@@ -29,14 +29,12 @@ async def create_session(
     )
     session.add(interview)
     await session.commit()
-    try:
-        await jobs.enqueue(TaskName.GENERATE_INTERVIEW_QUESTIONS, str(interview.id))
-    except QueueUnavailableError as exc:
-        # Failed at once, with its reason: a row whose job never left would stay `processing` for good.
-        interview.status = "failed"
-        interview.failure_reason = QUEUE_UNAVAILABLE
+
+    async def fail(reason: str) -> None:
+        interview.status, interview.failure_reason = "failed", reason
         await session.commit()
-        raise service_unavailable(QUEUE_UNAVAILABLE) from exc
+
+    await enqueue_or_fail(jobs, TaskName.GENERATE_INTERVIEW_QUESTIONS, str(interview.id), fail)
     return interview
 
 
