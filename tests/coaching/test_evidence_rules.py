@@ -16,14 +16,17 @@ from app.services.coaching.facts import invented_facts
 from app.services.coaching.improved_answer import MISSING_PROMPTS, THIN_PROMPTS, improved_answer
 from app.services.coaching.recommendations import find_findings
 from app.services.coaching.relevance import (
+    CLEARLY_ON,
     OFF_THEME,
     ThemeReading,
     judge_relevance,
     question_bank,
+    read_demands,
     read_questions,
     read_themes,
+    unmet_demand,
 )
-from app.services.coaching.report import component_text
+from app.services.coaching.report import component_text, relevance_explanation
 from app.services.coaching.transcript import Unit, split_units, without_fillers
 from app.services.embedding import EmbeddingService, unit_rows
 
@@ -122,13 +125,35 @@ def test_numbers_given_in_words_match_digits_and_the_other_way_round() -> None:
         ("My task was to bring it under 200 milliseconds.", "task"),
         ("In the end, latency dropped to 180 milliseconds.", "result"),
         ("At my last company our deploys kept failing.", "situation"),
-        ("I would probably talk to them first.", "other"),
+        ("I think it's really a matter of trust in general.", "other"),
+        ("If you fix the communication, the rest tends to follow.", "other"),
+        ("After that, six releases in a row went out on schedule.", "result"),
+        ("Our team shipped twice as many features as the quarter before.", "result"),
     ],
 )
 def test_wording_cues_name_the_role(text: str, role: str) -> None:
     cues = role_cues(text)
     assert cues[role] == 1.0
     assert sum(cues.values()) == 1.0, cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I would probably talk to them first.",
+        "So if I had to give someone hard news, I'd set up a one on one and explain my reasons.",
+        "I'll keep it to the numbers, since they say it best.",
+    ],
+)
+def test_what_one_would_do_is_no_task_action_or_result(text: str) -> None:
+    cues = role_cues(text)
+    assert cues["task"] == cues["action"] == cues["result"] == 0.0
+    assert cues["other"] > max(cues["situation"], 1.0)
+
+
+def test_had_done_is_no_hypothetical_and_the_end_of_a_month_no_result() -> None:
+    assert role_cues("By then I'd rewritten the importer and we'd moved every customer over.")["other"] == 0.0
+    assert role_cues("The vendor was retiring the old API at the end of the month.")["result"] == 0.0
 
 
 @pytest.mark.parametrize(
@@ -144,6 +169,15 @@ def test_wording_cues_name_the_role(text: str, role: str) -> None:
         ("situation", ["In my last role our checkout API took 900 milliseconds at peak."], "specific"),
         ("task", ["I had to fix it somehow, whatever it took."], "vague"),
         ("task", ["My task was to bring checkout under 200 milliseconds before the sale."], "specific"),
+        # Three steps in a series after one "I", without a number or a name.
+        ("action", ["I traced the slow page, cached the price lookups and trimmed the payload."], "specific"),
+        ("action", ["I asked around, tried some fixes, and changed a couple of settings."], "vague"),
+        ("action", ["I looked at the metrics, talked to some people and made some improvements."], "vague"),
+        # Amounts said in words are figures.
+        ("result", ["After that the two ledgers agreed to within a tenth of a percent."], "specific"),
+        ("result", ["That cut the time each support agent spent per call by about half."], "specific"),
+        # "Kind of" and "sort of" are fillers, counted in delivery and not against the content.
+        ("task", ["It was kind of on me to, sort of, get the importer done by the end of June."], "specific"),
     ],
 )
 def test_coverage_follows_from_what_the_evidence_holds(
@@ -210,6 +244,52 @@ OFF_FEEDBACK = (
     "had tripled. I partitioned the table by month, moved the heavy aggregation into a materialised "
     "view and ran the two halves in parallel. The job now finishes by four, with two hours to spare."
 )
+
+
+# Written for this test: a mistake named in the candidate's words, and a story with no mistake in it.
+TOLD_MISTAKE = (
+    "I ran the cleanup script against production instead of staging and wiped a day of orders; I should "
+    "have checked which database my shell pointed at. I restored them from the backup within the hour."
+)
+NO_MISTAKE = (
+    "We had six weeks to move our builds to a new CI system. I wrote shared templates, moved two "
+    "repositories a week, and builds went from forty minutes to eleven."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "unmet"),
+    [
+        ("Tell me about a time you made a mistake at work.", TOLD_MISTAKE, None),
+        ("Tell me about a time you made a mistake at work.", NO_MISTAKE, "a mistake"),
+        ("Describe a disagreement you had with your manager.", NO_MISTAKE, "a disagreement"),
+        ("Describe a disagreement you had with your manager.", "I told her I was not convinced.", None),
+        ("What is the hardest feedback you have received?", NO_MISTAKE, "feedback"),
+        ("Tell me about a difficult stakeholder you worked with.", NO_MISTAKE, "a difficult stakeholder"),
+        # A question naming no event asks for none.
+        ("Tell me about a time you improved a build pipeline.", NO_MISTAKE, None),
+    ],
+)
+def test_a_question_naming_an_event_wants_the_answer_to_speak_of_one(
+    question: str, answer: str, unmet: str | None
+) -> None:
+    assert unmet_demand(question, answer) == unmet
+
+
+def test_an_unmet_demand_decides_where_similarity_is_unclear_and_is_named_to_the_candidate() -> None:
+    verdict = judge_relevance(CLEARLY_ON - 0.05, True, None, "a mistake")
+    assert (verdict.answers_question, verdict.decided_by) == (False, "demand")
+    assert "never speaks of a mistake" in relevance_explanation(verdict, "Tell me about a mistake you made?")
+    # A clear similarity is not overruled by a missing word: the story may tell it otherwise.
+    assert judge_relevance(CLEARLY_ON + 0.05, True, None, "a mistake").answers_question
+
+
+def test_the_demands_file_is_read_whole_and_a_bad_line_is_refused(tmp_path: Path) -> None:
+    assert {demand.what for demand in read_demands()} >= {"a mistake", "a disagreement", "feedback"}
+    bad = tmp_path / "demands.tsv"
+    bad.write_text("a mistake\tmistake\n")
+    with pytest.raises(ValueError, match="line 1"):
+        read_demands.__wrapped__(bad)
 
 
 async def test_a_story_about_something_else_reads_against_the_questions_themes(

@@ -21,7 +21,7 @@ OWNED_TASK_WORDS = 14
 
 
 def _specific(component: str, found: Specifics, words: int, owned: bool) -> bool:
-    if found.vague >= 2 and found.concrete == 0:
+    if found.vague >= 2 and found.vague >= found.concrete:
         return False
     if component == "result":
         return found.numbers >= 1 or (found.concrete >= 1 and words >= 12)

@@ -33,8 +33,18 @@ _ACTION = re.compile(
 )
 # What someone would do, could do or usually does is no step taken.
 _HYPOTHETICAL = re.compile(
-    r"\b(?:i would|i'd|we would|we'd|i could|i should|i'll|i will|if i (?:had|were|was)|my (?:approach|"
+    # "I'd" before a participle is "I had": "I'd rewritten the parser" happened.
+    r"\b(?:i would|i'd(?! (?:already |just |never |also )?(?:been|had|gone|done|got|made|built|put|set|"
+    r"run|cut|sent|spent|left|kept|found|led|met|brought|bought|thought|taught|told|held|read|heard|won|"
+    r"begun|paid|lost|[a-z]+(?:ed|en|wn))\b)|"
+    r"i could|i should|i'll|i will|if i (?:had|were|was)|my (?:approach|"
     r"philosophy) is|i (?:usually|always|tend to|try to|like to))\b",
+    re.IGNORECASE,
+)
+# Verbs in a series after a first-person action are further steps: "I wrote a parser, ran both side
+# by side, and diffed the output" is three actions.
+_SERIES = re.compile(
+    rf"(?:,\s*(?:and\s+)?(?:then\s+)?|\s+and\s+(?:then\s+)?)(?!(?:{_NOT_ACTIONS})\b)(?:[a-z]+ed|{_PAST_IRREGULAR})\b",
     re.IGNORECASE,
 )
 _ACTION_LEAD = re.compile(
@@ -56,10 +66,15 @@ _TASK = _any_of(
     r"i (?:owned|was responsible for|took (?:on|over)|volunteered)",
 )
 _RESULT = _any_of(
-    r"as a result|in the end|at the end|in the long run|eventually|ended up|result(?:ed)? (?:was|in)|outcome",
+    r"as a result|(?:in|at) the end(?! of)|in the long run|eventually|ended up|result(?:ed)? (?:was|in)",
+    r"outcome",
     r"dropped|fell|rose|went (?:up|down|from)|reduced|increased|improved|saved|cut (?:the|our|it)",
     r"doubled|halved|tripled|grew|shipped on time|delivered on time|launched|since then|ever since",
     r"still (?:use|uses|used)|learned|learnt|taught me|got promoted|praised|percent|no longer",
+    r"(?:twice|three times|ten times|half) as (?:many|much|fast|often)",
+    r"(?:more|fewer|less) than (?:before|the)",
+    r"(?:an?|the) (?:\w+ )?award|recogni[sz]ed|thanked|shout-out",
+    r"on (?:time|schedule)|ahead of schedule|in a row",
     r"zero (?:incidents|outages|downtime)",
     r"(?:from|down to|up to) \S+ (?:to|percent|milliseconds|seconds|minutes|hours|days)",
 )
@@ -76,15 +91,26 @@ _OTHER = _any_of(
     r"a good question|great question|that's (?:basically )?it|so yeah|i guess|you should|it depends",
     r"i'm (?:a|very|really|someone)|i am (?:a|very|someone)|let me think|if i (?:had|were|was)",
     r"what (?:i|we) (?:would|could|should)|i tend to|i like to|i try to|is (?:really|very|super) important",
+    # Generic "you": what anyone does, not what happened.
+    r"if you|you (?:have|want|need|got|ought) to|tends? to",
 )
 _TIME_FRAME = re.compile(
-    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of) (?:days?|weeks?|months?|"
-    r"quarters?|years?|sprints?)\b|\bq[1-4]\b|\b(?:by|before) (?:the|our|end|friday|monday)\b",
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of|an?|half an?|twice an?) "
+    r"(?:minutes?|hours?|nights?|afternoons?|days?|weeks?|months?|quarters?|years?|sprints?)\b|\bq[1-4]\b"
+    r"|\b(?:by|before) (?:the|our|end|friday|monday)\b",
+    re.IGNORECASE,
+)
+# Amounts said in words: "by about half", "within a tenth of a percent", "cut scope by a third".
+_AMOUNT = re.compile(
+    r"\b(?:by|to|within|under|over|about|around|roughly|nearly|almost) (?:about |around |roughly )?"
+    r"(?:half|an? (?:half|third|quarter|tenth|fifth|fraction))\b|\b(?:doubled|halved|tripled)\b",
     re.IGNORECASE,
 )
 _VAGUE = re.compile(
-    r"\b(?:some (?:issues|problems|things|stuff)|things|stuff|etc|and so on|worked out|went well|it was fine|"
-    r"somehow|kind of|sort of|a bit|various|a lot of things|whatever)\b",
+    r"\b(?:some (?!of\b|\d|time\b)[a-z]+|(?:a couple|a few|a bunch|a number) of "
+    r"(?!\d|minutes|hours|days|weeks|months|years)[a-z]+|what was (?:going on|wrong|happening)|things|stuff|"
+    r"etc|and so on|worked out|went well|it was fine|somehow|kind of|sort of|a bit|various|a lot of things|"
+    r"whatever)\b",
     re.IGNORECASE,
 )
 
@@ -118,17 +144,33 @@ def role_cues(text: str) -> dict[str, float]:
         cues["result"] = 1.0
     if _SITUATION.search(text):
         cues["situation"] = 1.0
-    if _OTHER.search(text) or hypothetical:
+    if _OTHER.search(text):
         cues["other"] = 1.0
+    if hypothetical:
+        # What one would do is neither a task taken on nor a step taken nor an outcome.
+        cues.update(task=0.0, action=0.0, result=0.0, other=2.0)
     return cues
 
 
+def hypothetical(text: str) -> bool:
+    """Whether the unit says what one would, could or usually does: no experience, so no STAR part."""
+    return _HYPOTHETICAL.search(without_fillers(text).replace(",", "")) is not None
+
+
+def _actions(text: str) -> int:
+    first = _ACTION.search(text)
+    return len(_ACTION.findall(text)) + (len(_SERIES.findall(text, first.end())) if first else 0)
+
+
 def specifics(text: str) -> Specifics:
+    """Counted on the words without fillers: "kind of" is a filler in the spec's delivery count, so
+    it is not also held against the content."""
+    text = without_fillers(text)
     facts = facts_of(text)
     return Specifics(
-        numbers=len(facts.numbers),
+        numbers=len(facts.numbers) + len(_AMOUNT.findall(text)),
         names=len(facts.names),
         time_frames=len(_TIME_FRAME.findall(text)),
-        actions=len(_ACTION.findall(text)),
+        actions=_actions(text),
         vague=len(_VAGUE.findall(text)),
     )

@@ -9,14 +9,19 @@ language model's yes/no.
 2. **Similarity.** The higher of the question's similarity with the whole answer and with its closest
    sentence: a long story that answers the question in one sentence ("... and that's how I handled
    the conflict") reads as far from it as a whole.
+3. **What the question names**, where similarity is unclear. A question that asks for an event by
+   name (a mistake, a disagreement, feedback: `question_demands.tsv`) is answered only by a story
+   that speaks of one; a polished story without it answers another question.
 
 The thresholds come from the labelled set's dev part (docs/coaching.md).
 """
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +30,7 @@ from numpy.typing import NDArray
 from app.services.embedding import EmbeddingService, unit_rows
 
 QUESTIONS_PATH = Path(__file__).with_name("questions.tsv")
+DEMANDS_PATH = Path(__file__).with_name("question_demands.tsv")
 # Cosine similarity (all-mpnet-base-v2). Without the model's word, an unclear answer is taken as
 # answering: telling a candidate they missed the question when they did not is the worse error.
 CLEARLY_OFF = 0.20
@@ -39,9 +45,41 @@ OFF_THEME = -0.30
 class RelevanceVerdict:
     answers_question: bool
     similarity: float
-    decided_by: str  # "themes", "similarity" or "model"
+    decided_by: str  # "themes", "demand", "similarity" or "model"
     # The theme the answer reads closest to, when the themes decided it is about something else.
     answer_theme: str | None = None
+    # What the question asked for by name and the answer never spoke of ("a mistake").
+    unmet_demand: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    what: str
+    asked: re.Pattern[str]
+    told: re.Pattern[str]
+
+
+@cache
+def read_demands(path: Path = DEMANDS_PATH) -> tuple[Demand, ...]:
+    demands: list[Demand] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or not all(field.strip() for field in fields):
+            raise ValueError(f"{path.name} line {number}: expected '<what>\\t<asked>\\t<told>'")
+        what, asked, told = (field.strip() for field in fields)
+        demands.append(Demand(what, re.compile(rf"\b(?:{asked})"), re.compile(rf"\b(?:{told})")))
+    return tuple(demands)
+
+
+def unmet_demand(question: str, answer: str) -> str | None:
+    """The first event the question asks for by name that the answer never speaks of."""
+    asked, told = question.lower(), answer.lower()
+    for demand in read_demands():
+        if demand.asked.search(asked) and not demand.told.search(told):
+            return demand.what
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +143,18 @@ def read_themes(
 
 
 def judge_relevance(
-    similarity: float, model_says_yes: bool | None, themes: ThemeReading | None = None
+    similarity: float,
+    model_says_yes: bool | None,
+    themes: ThemeReading | None = None,
+    unmet: str | None = None,
 ) -> RelevanceVerdict:
     if themes is not None and themes.agreement < OFF_THEME:
         return RelevanceVerdict(False, similarity, "themes", themes.answer_theme)
     if similarity >= CLEARLY_ON:
         return RelevanceVerdict(True, similarity, "similarity")
+    # Where similarity is unclear, the event the question names decides before the model's vote.
+    if unmet is not None:
+        return RelevanceVerdict(False, similarity, "demand", unmet_demand=unmet)
     if similarity < CLEARLY_OFF:
         return RelevanceVerdict(False, similarity, "similarity")
     if model_says_yes is not None:

@@ -107,6 +107,11 @@ def overall_assessment(coverages: Mapping[str, Coverage], answers_question: bool
 def relevance_explanation(verdict: RelevanceVerdict, question: str) -> str:
     if verdict.answers_question:
         return f"The answer speaks to the question '{question.rstrip('?.')}'."
+    if verdict.unmet_demand is not None:
+        return (
+            f"The question asked '{question.rstrip('?.')}', and the answer never speaks of "
+            f"{verdict.unmet_demand}; open with the part of your experience that answers it."
+        )
     elsewhere = (
         f" (it reads closer to a question about {verdict.answer_theme.replace('-', ' ')})"
         if verdict.answer_theme is not None
