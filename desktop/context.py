@@ -12,6 +12,7 @@ from desktop.api.errors import UserFacingError
 from desktop.audio.backend import AudioBackend
 from desktop.settings import AppSettings
 from desktop.tasks import TaskRunner
+from desktop.token_store import TokenStore
 
 
 @dataclass
@@ -25,6 +26,10 @@ class AppContext:
     api: ApiClient | None = None
     user: UserResponse | None = None
     server_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tokens(self) -> TokenStore:
+        return TokenStore(self.data_dir / "desktop")
 
     @property
     def answers(self) -> AnswerStore:

@@ -19,8 +19,8 @@ class Mode(StrEnum):
 class SettingKey(StrEnum):
     MODE = "connection/mode"
     SERVER_URL = "connection/server_url"
-    # Stored in plain QSettings: the OS keychain would need a dependency the laptop build lacks today.
-    TEAM_TOKEN = "connection/team_token"  # noqa: S105 - a settings key, not a secret
+    # Where earlier versions kept the token in the clear; read once to move it to the token store.
+    LEGACY_TEAM_TOKEN = "connection/team_token"  # noqa: S105 - a settings key, not a secret
     # The device's name, not its index: indices shift whenever a headset is plugged in.
     INPUT_DEVICE = "audio/input_device"
     LAST_FILE_DIR = "files/last_dir"

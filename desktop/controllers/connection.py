@@ -12,8 +12,9 @@ from desktop.connection.embedded import EmbeddedServer, RunningStack
 from desktop.connection.local_signin import LocalSignIn
 from desktop.context import AppContext
 from desktop.qt import QObject, Signal
-from desktop.settings import Mode, SettingKey
+from desktop.settings import AppSettings, Mode, SettingKey
 from desktop.tasks import simple
+from desktop.token_store import TokenStore
 
 SIGNING_IN = "Signing you in"
 
@@ -53,6 +54,15 @@ def exchange_code(received: AuthorizationCode) -> str:
         client.close()
 
 
+def stored_team_token(settings: AppSettings, tokens: TokenStore) -> str:
+    """The team server's token, moved first out of the settings where earlier versions kept it."""
+    legacy = settings.text(SettingKey.LEGACY_TEAM_TOKEN)
+    if legacy:
+        tokens.set(settings.server_url, legacy)
+        settings.remove(SettingKey.LEGACY_TEAM_TOKEN)
+    return tokens.get(settings.server_url)
+
+
 class ConnectionController(QObject):
     progress = Signal(str)
     connected = Signal(object)  # UserResponse
@@ -85,7 +95,7 @@ class ConnectionController(QObject):
             else:
                 self.embedded.start()
             return
-        token = self._context.settings.text(SettingKey.TEAM_TOKEN)
+        token = stored_team_token(self._context.settings, self._context.tokens)
         if token:
             self.sign_in_to_team(token)
         else:
@@ -122,7 +132,7 @@ class ConnectionController(QObject):
         def remember(user: UserResponse) -> None:
             # The token belongs to the server that issued it.
             self._context.settings.set_text(SettingKey.SERVER_URL, client.base_url)
-            self._context.settings.set_text(SettingKey.TEAM_TOKEN, token.strip())
+            self._context.tokens.set(client.base_url, token.strip())
 
         self._verify(client, on_error=self.needs_team_sign_in.emit, also=remember)
 
@@ -148,7 +158,7 @@ class ConnectionController(QObject):
 
     def sign_out_of_team(self) -> None:
         self.browser.cancel()
-        self._context.settings.remove(SettingKey.TEAM_TOKEN)
+        self._context.tokens.delete(self._context.settings.server_url)
         self._context.replace_client(None)
 
     def shut_down(self) -> None:

@@ -14,7 +14,7 @@ from desktop.connection.local_signin import LocalSignIn
 from desktop.context import AppContext
 from desktop.controllers.gap import analysis_pending
 from desktop.qt import QAbstractButton, QLabel, QSettings, QWidget
-from desktop.settings import AppSettings, Mode, SettingKey
+from desktop.settings import AppSettings, Mode
 from desktop.tasks import TaskRunner
 from desktop.views.main_window import MainWindow, Screen
 from tests.desktop.virtual_mic import VirtualMicrophone
@@ -118,6 +118,7 @@ def sign_in_to_team_server(qtbot: QtBot, window: MainWindow, workspace: Path) ->
     click(team.sign_in.submit)
     qtbot.waitUntil(lambda: current(team) is Screen.HOME, timeout=10_000)
     qtbot.waitUntil(lambda: team.home.sessions.count() >= 1, timeout=10_000)
-    assert settings.text(SettingKey.TEAM_TOKEN) == tokens[-1]
+    assert team.context.tokens.get(settings.server_url) == tokens[-1]
+    assert tokens[-1] not in (workspace / "team.ini").read_text()
     team.close()
     qtbot.waitUntil(lambda: not runner.busy, timeout=30_000)

@@ -127,7 +127,7 @@ def test_a_user_signs_in_through_oauth_against_a_shared_server(
     assert user is not None
     assert (user.email, user.name) == (account.email, account.name)
     assert "Morgan Lee" in window.user_label.text()
-    token = context.settings.text(SettingKey.TEAM_TOKEN)
+    token = context.tokens.get(context.settings.server_url)
     assert token
     assert not any(token in url for url in visit.visited)
     checked = ApiClient(team_api_url, token)
@@ -177,7 +177,7 @@ def test_a_sign_in_refused_at_the_provider_is_explained(
     )
     assert current(window) is Screen.SIGN_IN
     assert context.user is None
-    assert context.settings.text(SettingKey.TEAM_TOKEN) == ""
+    assert context.tokens.get(context.settings.server_url) == ""
 
 
 def test_the_servers_answers_around_the_browser_become_sentences(team_api_url: str) -> None:
