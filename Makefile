@@ -47,8 +47,12 @@ export CMAKE_ARGS ?= -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Ascend AI and its dependencies into $(VENV) (extras: $(EXTRAS))."
+	@echo "The first time takes 10-20 minutes: PyTorch (CPU), Qt, and llama-cpp-python, which compiles"
+	@echo "llama.cpp for this CPU (the step that sits on 'Building wheel for llama-cpp-python' for minutes)."
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	set -o pipefail; $(BIN)/python -m pip install --progress-bar off -e ".[$(EXTRAS)]" \
+		| { grep --line-buffered -E '^(Collecting|Building wheel|Successfully|Installing collected)' || true; }
 	@touch $@
 
 install: $(STAMP)
