@@ -7,6 +7,9 @@ sampled while each request runs, and may not grow by more than `FLAT_BYTES` over
 from __future__ import annotations
 
 import io
+import json
+import os
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -135,6 +138,29 @@ async def test_a_reader_over_its_memory_limit_is_stopped_and_reported(tmp_path: 
         await read_in_child(
             bomb, ".pdf", ReaderLimits(memory_bytes=200 * 1024 * 1024, cpu_seconds=20, wall_seconds=60)
         )
+
+
+# Run in the reader's place: answers with the environment it was given.
+PRINT_ENVIRONMENT = (
+    "import json, os, sys; sys.stdout.write(json.dumps({'text': json.dumps(dict(os.environ))}))"
+)
+
+
+async def test_the_reader_is_given_none_of_the_apis_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JWT_SECRET_KEY", "signing-key-value")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://ascend:db-password@db/ascend")
+    monkeypatch.setenv("S3_SECRET_KEY", "storage-secret")
+    monkeypatch.setattr(
+        documents, "_module_command", lambda _module: [sys.executable, "-c", PRINT_ENVIRONMENT]
+    )
+    resume = tmp_path / "resume.pdf"
+    resume.write_bytes(make_pdf_of_pages(1))
+    limits = ReaderLimits(memory_bytes=512 * 1024 * 1024, cpu_seconds=20, wall_seconds=60)
+    seen = json.loads(await read_in_child(resume, ".pdf", limits))
+    assert not {"JWT_SECRET_KEY", "DATABASE_URL", "S3_SECRET_KEY"} & seen.keys()
+    assert seen["PATH"] == os.environ["PATH"]
 
 
 async def test_a_reader_over_its_time_is_killed_and_reported(tmp_path: Path) -> None:

@@ -164,6 +164,15 @@ def _module_command(module: str) -> list[str]:
     return [sys.executable, "-m", module]
 
 
+# What the reader needs of the API's environment; the rest (database URL, signing key, storage and
+# OAuth secrets) stays out of reach of a process that parses a stranger's file.
+CHILD_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "PYTHONPATH", "SYSTEMROOT")
+
+
+def child_environment() -> dict[str, str]:
+    return {name: os.environ[name] for name in CHILD_ENVIRONMENT if name in os.environ}
+
+
 class ReaderUnavailableError(Exception):
     """No reader process could be started (the machine is out of processes or memory): try later."""
 
@@ -201,6 +210,7 @@ async def _read(path: Path, extension: str, limits: ReaderLimits) -> str:
             # Nothing of a stranger's file is read back but the answer: warnings could run to megabytes.
             stderr=asyncio.subprocess.DEVNULL,
             cwd=APP_ROOT,
+            env=child_environment(),
         )
     except OSError as exc:
         raise ReaderUnavailableError(f"the resume reader could not start: {exc}") from exc
