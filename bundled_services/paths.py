@@ -16,10 +16,15 @@ def data_dir_path() -> Path:
     return Path(override).expanduser() if override else platformdirs.user_data_path(APP_NAME)
 
 
+# One folder of models for `make run`, `ascend serve`, the desktop app and every data dir
+# (~/.cache/ascend-models on Linux): they are large, the same everywhere, and rebuilt from PyPI at need.
+MODELS_DIR_NAME = "ascend-models"
+
+
 def models_dir_path() -> Path:
-    """Where provisioned models live (`ASCEND_MODELS_DIR` overrides, so CI can share one copy)."""
+    """Where provisioned models live (`ASCEND_MODELS_DIR` overrides)."""
     override = os.environ.get("ASCEND_MODELS_DIR")
-    return Path(override).expanduser() if override else data_dir_path() / "models"
+    return Path(override).expanduser() if override else platformdirs.user_cache_path(MODELS_DIR_NAME)
 
 
 def data_dir() -> Path:

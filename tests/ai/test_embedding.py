@@ -14,6 +14,7 @@ import pytest
 from app.core.config import get_settings
 from app.services import embedding
 from app.services.embedding import EmbeddingModelError, EmbeddingService, resolve_model_path
+from bundled_services import paths
 
 COOKING = (
     "Slowly caramelise the onions in butter, then deglaze the pan with white wine, add the stock "
@@ -160,11 +161,15 @@ def test_default_model_id_resolves_to_the_provisioned_folder(
     assert resolve_model_path(str(embedding_model_dir)) == embedding_model_dir
 
 
-def test_models_dir_follows_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_data_dir_shares_one_models_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ASCEND_MODELS_DIR", raising=False)
-    monkeypatch.setenv("ASCEND_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("ASCEND_DATA_DIR", str(tmp_path / "one"))
+    first = embedding.models_dir()
+    monkeypatch.setenv("ASCEND_DATA_DIR", str(tmp_path / "two"))
 
-    assert embedding.models_dir() == tmp_path / "models"
+    assert first == embedding.models_dir() == tmp_path / "cache" / "ascend-models"
+    assert first == paths.models_dir_path()
 
 
 def test_missing_model_is_never_downloaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-APP_NAME = "ascend-ai"
+# The models folder `bundled_services.paths` provisions into (~/.cache/ascend-models on Linux).
+MODELS_DIR_NAME = "ascend-models"
 # The knowledge base is cut into 512-token chunks (CCS); the published model config says 384.
 MAX_SEQ_LENGTH = 512
 BATCH_SIZE = 16
@@ -51,11 +52,7 @@ def models_dir() -> Path:
     (the launcher side is not installed with every server).
     """
     override = os.environ.get("ASCEND_MODELS_DIR")
-    if override:
-        return Path(override).expanduser()
-    data_override = os.environ.get("ASCEND_DATA_DIR")
-    data = Path(data_override).expanduser() if data_override else platformdirs.user_data_path(APP_NAME)
-    return data / "models"
+    return Path(override).expanduser() if override else platformdirs.user_cache_path(MODELS_DIR_NAME)
 
 
 def resolve_model_path(name: str) -> Path:
