@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.app import create_app
-from app.core.auth import REVOKED_DETAIL
+from app.api.current_user import REVOKED_DETAIL
 from app.core.config import Settings
 from app.core.logging import JsonFormatter, redact
 from app.core.rate_limit import RULES

@@ -4,8 +4,8 @@ import uuid
 
 from fastapi import APIRouter, status
 
+from app.api.current_user import CurrentUser
 from app.api.deps import JobsDep, SessionDep
-from app.core.auth import CurrentUser
 from app.schemas.error import ErrorResponse
 from app.schemas.gap_analysis import GapAnalysisAccepted, GapAnalysisRequest, GapAnalysisStatus
 from app.services import gap_analysis_jobs

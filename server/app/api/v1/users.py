@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from app.api.current_user import CurrentUser
 from app.api.deps import SessionDep, StorageDep
-from app.core.auth import CurrentUser
 from app.services import history
 
 router = APIRouter(prefix="/users", tags=["users"])
