@@ -6,12 +6,12 @@ from fastapi import APIRouter, Request, status
 
 from app.api.current_user import CurrentUser
 from app.api.deps import SessionDep, SettingsDep, StorageDep
+from app.api.uploads import receive_upload
 from app.api.v1.openapi import multipart_body
 from app.schemas.error import ErrorResponse
 from app.schemas.history import ResumeSummary
 from app.schemas.resume import ResumeDetail, ResumeUploadResponse
 from app.services import history, resumes
-from app.services.uploads import receive_upload
 
 router = APIRouter(prefix="/resumes", tags=["resumes"])
 
