@@ -23,22 +23,11 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.core.errors import file_too_large, invalid_input
 from app.schemas.text import forbidden_character
+from app.services.uploads import ReceivedFile
 
 # Room for the multipart framing and the small text fields around the file itself.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 MAX_TEXT_FIELD_BYTES = 16 * 1024
-
-
-@dataclass(slots=True)
-class ReceivedFile:
-    path: Path
-    filename: str
-    content_type: str
-    size: int
-
-    @property
-    def extension(self) -> str:
-        return Path(self.filename).suffix.lower()
 
 
 @dataclass(slots=True)

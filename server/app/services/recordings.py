@@ -8,7 +8,6 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.uploads import ReceivedFile
 from app.core.config import Settings
 from app.core.errors import invalid_input, not_found
 from app.db.models import Feedback, InterviewSession, Recording, User
@@ -21,6 +20,7 @@ from app.services.resumes import check_extension, store_then_commit
 from app.services.session_progress import complete_session_if_done
 from app.services.sessions import get_owned_session
 from app.services.storage import ObjectStorage, new_object_key
+from app.services.uploads import ReceivedFile
 
 AUDIO_CONTENT_TYPES = {
     ".wav": "audio/wav",

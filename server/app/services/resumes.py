@@ -8,12 +8,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.uploads import ReceivedFile
 from app.core.config import Settings
 from app.core.errors import invalid_input, not_found, service_unavailable
 from app.db.models import Resume, User
 from app.services.documents import DocumentError, ReaderLimits, ReaderUnavailableError, read_in_child
 from app.services.storage import ObjectStorage, new_object_key
+from app.services.uploads import ReceivedFile
 
 logger = logging.getLogger(__name__)
 
