@@ -29,8 +29,8 @@ from app.services.coaching.transcript import split_units
 from app.services.embedding import EmbeddingService, get_embedding_service
 from app.services.feedback_generation import read_answer
 from app.services.gap_analysis import GapAnalyzer
-from app.services.job_context import JobContext
-from app.services.jobs import JobDispatcher
+from app.services.jobs.context import JobContext
+from app.services.jobs.dispatch import JobDispatcher
 from app.services.llm import LocalLLMProvider
 from app.services.question_generation import build_prompt, write_questions
 from app.services.storage import ObjectStorage

@@ -23,8 +23,8 @@ from app.services.coaching.reading import AnswerReading, model_labels, reading_r
 from app.services.coaching.report import build_report
 from app.services.coaching.transcript import Unit, split_units
 from app.services.embedding import get_embedding_service
-from app.services.job_context import JobContext
-from app.services.job_errors import PermanentJobError
+from app.services.jobs.context import JobContext
+from app.services.jobs.errors import PermanentJobError
 from app.services.llm import without_control_characters
 from app.services.prompts import COACH_SYSTEM_PROMPT
 from app.services.session_progress import complete_session_if_done

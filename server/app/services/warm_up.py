@@ -37,7 +37,7 @@ from app.services.coaching.evidence import star_bank
 from app.services.coaching.reading import AnswerReading
 from app.services.coaching.relevance import question_bank
 from app.services.embedding import EmbeddingModelError, get_embedding_service
-from app.services.job_context import JobContext
+from app.services.jobs.context import JobContext
 from app.services.llm import LLMError, LocalLLMProvider
 from app.services.prompts import COACH_SYSTEM_PROMPT, QUESTION_WRITER_SYSTEM_PROMPT
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.services.jobs import TaskName
+from app.services.jobs.dispatch import TaskName
 from app.services.question_generation import generate_questions
 from app.services.session_progress import mark_session_failed
 from app.workers.base import AscendTask

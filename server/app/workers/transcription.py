@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.services.jobs import TaskName
+from app.services.jobs.dispatch import TaskName
 from app.services.session_progress import mark_recording_failed
 from app.services.transcription import transcribe_recording
 from app.workers.base import AscendTask
