@@ -16,7 +16,7 @@ from app.cli import users
 from app.core.config import get_settings
 from app.db.session import create_engine, create_session_factory
 from app.schemas.user import UserCreate
-from app.services.users import get_or_create_user, issue_token
+from app.services.accounts.users import get_or_create_user, issue_token
 
 
 async def _token(email: str, name: str | None, expires_days: float | None) -> str:
