@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import GapAnalysisRecord, InterviewSession, Recording
 from app.services import audio as audio_module
-from app.services import documents
 from app.services.audio import AudioError, probe_duration_seconds
-from app.services.documents import TOO_COMPLEX, DocumentError, ReaderLimits, read_in_child
+from app.services.resumes import documents
+from app.services.resumes.documents import TOO_COMPLEX, DocumentError, ReaderLimits, read_in_child
 from app.services.session_progress import complete_session_if_done
 from app.services.storage import ObjectStorage
 from tests.conftest import Account

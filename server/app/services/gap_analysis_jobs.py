@@ -17,7 +17,7 @@ from app.services.jobs.context import JobContext
 from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
 from app.services.jobs.errors import PermanentJobError
 from app.services.question_generation import analyze_gaps
-from app.services.resumes import get_owned_resume
+from app.services.resumes.service import get_owned_resume
 
 
 async def create_analysis(

@@ -16,7 +16,7 @@ from app.schemas.recording import MAX_QUESTION_LENGTH, RecordingDetail
 from app.schemas.session import as_state
 from app.services.audio import AudioError, probe_duration_seconds
 from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
-from app.services.resumes import check_extension, store_then_commit
+from app.services.resumes.service import check_extension, store_then_commit
 from app.services.session_progress import complete_session_if_done
 from app.services.sessions import get_owned_session
 from app.services.storage import ObjectStorage, new_object_key
