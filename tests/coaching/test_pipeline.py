@@ -19,7 +19,7 @@ from app.services.coaching.facts import invented_facts
 from app.services.coaching.recommendations import measured_facts
 from app.services.feedback_generation import generate_feedback
 from app.services.jobs.context import JobContext
-from app.services.question_generation import generate_questions
+from app.services.practice.question_generation import generate_questions
 from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, make_pdf, make_wav
 

@@ -32,7 +32,7 @@ from app.services.gap_analysis import GapAnalyzer
 from app.services.jobs.context import JobContext
 from app.services.jobs.dispatch import JobDispatcher
 from app.services.llm import LocalLLMProvider
-from app.services.question_generation import build_prompt, write_questions
+from app.services.practice.question_generation import build_prompt, write_questions
 from app.services.storage import ObjectStorage
 from app.services.warm_up import OPENINGS, Step, warm_up
 from app.workers.celery_app import celery_app

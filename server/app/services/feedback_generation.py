@@ -26,8 +26,8 @@ from app.services.embedding import get_embedding_service
 from app.services.jobs.context import JobContext
 from app.services.jobs.errors import PermanentJobError
 from app.services.llm import without_control_characters
+from app.services.practice.session_progress import complete_session_if_done
 from app.services.prompts import COACH_SYSTEM_PROMPT
-from app.services.session_progress import complete_session_if_done
 
 logger = logging.getLogger(__name__)
 

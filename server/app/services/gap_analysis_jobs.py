@@ -16,7 +16,7 @@ from app.services.embedding import get_embedding_service
 from app.services.jobs.context import JobContext
 from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
 from app.services.jobs.errors import PermanentJobError
-from app.services.question_generation import analyze_gaps
+from app.services.practice.question_generation import analyze_gaps
 from app.services.resumes.service import get_owned_resume
 
 

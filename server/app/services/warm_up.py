@@ -31,7 +31,7 @@ import openai
 from pydantic import BaseModel
 
 from app.core.config import Settings
-from app.services import gap_analysis, question_generation
+from app.services import gap_analysis
 from app.services.agent import AgentTools, read_agent_opening
 from app.services.coaching.evidence import star_bank
 from app.services.coaching.reading import AnswerReading
@@ -39,6 +39,7 @@ from app.services.coaching.relevance import question_bank
 from app.services.embedding import EmbeddingModelError, get_embedding_service
 from app.services.jobs.context import JobContext
 from app.services.llm import LLMError, LocalLLMProvider
+from app.services.practice import question_generation
 from app.services.prompts import COACH_SYSTEM_PROMPT, QUESTION_WRITER_SYSTEM_PROMPT
 
 logger = logging.getLogger(__name__)

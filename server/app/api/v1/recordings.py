@@ -9,7 +9,7 @@ from app.api.deps import SessionDep
 from app.schemas.error import ErrorResponse
 from app.schemas.history import AnswerSummary
 from app.schemas.recording import RecordingDetail
-from app.services import history, recordings
+from app.services.practice import history, recordings
 
 router = APIRouter(prefix="/recordings", tags=["recordings"])
 

@@ -11,7 +11,7 @@ from app.api.v1.openapi import multipart_body
 from app.schemas.error import ErrorResponse
 from app.schemas.history import ResumeSummary
 from app.schemas.resume import ResumeDetail, ResumeUploadResponse
-from app.services import history
+from app.services.practice import history
 from app.services.resumes import service as resumes
 
 router = APIRouter(prefix="/resumes", tags=["resumes"])

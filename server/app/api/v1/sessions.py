@@ -12,7 +12,7 @@ from app.schemas.error import ErrorResponse
 from app.schemas.history import SessionSummary
 from app.schemas.recording import RecordingSubmitResponse
 from app.schemas.session import SessionAcceptedResponse, SessionCreateRequest, SessionStatus
-from app.services import history, recordings, sessions
+from app.services.practice import history, recordings, sessions
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from app.api.current_user import CurrentUser
 from app.api.deps import SessionDep, StorageDep
-from app.services import history
+from app.services.practice import history
 
 router = APIRouter(prefix="/users", tags=["users"])
 
