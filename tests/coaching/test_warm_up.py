@@ -28,7 +28,7 @@ from app.services.coaching.reading import model_labels
 from app.services.coaching.transcript import split_units
 from app.services.embedding import EmbeddingService, get_embedding_service
 from app.services.feedback_generation import read_answer
-from app.services.gap_analysis import GapAnalyzer
+from app.services.gap_analysis.analyzer import GapAnalyzer
 from app.services.jobs.context import JobContext
 from app.services.jobs.dispatch import JobDispatcher
 from app.services.llm import LocalLLMProvider

@@ -17,7 +17,7 @@ from app.db.models import InterviewSession, Resume
 from app.schemas.gap_analysis import GapAnalysis
 from app.services.agent import AgentTools, PriorToolCall, run_structured_agent
 from app.services.embedding import get_embedding_service
-from app.services.gap_analysis import GapAnalyzer
+from app.services.gap_analysis.analyzer import GapAnalyzer
 from app.services.jobs.context import JobContext
 from app.services.jobs.errors import PermanentJobError
 from app.services.llm import get_llm_provider
