@@ -52,7 +52,7 @@ def _run_migrate(_: argparse.Namespace) -> int:
 
 
 def _run_seed_kb(args: argparse.Namespace) -> int:
-    from app.services.knowledge_base_seed import main as seed_main
+    from app.services.knowledge_base.seed import main as seed_main
 
     return seed_main(["--reset"] if args.reset else [])
 

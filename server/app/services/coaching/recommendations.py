@@ -22,7 +22,7 @@ from app.services.coaching.evidence import COMPONENTS
 from app.services.coaching.facts import facts_of, invented_facts
 from app.services.coaching.transcript import Unit
 from app.services.embedding import EmbeddingService, unit_rows
-from app.services.knowledge_base import passage_sentences
+from app.services.knowledge_base.store import passage_sentences
 
 MIN_RECOMMENDATIONS = 3
 MAX_RECOMMENDATIONS = 5
