@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.services.feedback_generation import generate_feedback
+from app.services.coaching.feedback_generation import generate_feedback
 from app.services.jobs.dispatch import TaskName
 from app.services.practice.session_progress import mark_recording_failed
 from app.workers.base import AscendTask

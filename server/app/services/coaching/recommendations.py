@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.services import delivery_metrics
+from app.services.coaching import delivery_metrics
 from app.services.coaching.coverage import Coverage
 from app.services.coaching.cues import specifics
 from app.services.coaching.evidence import COMPONENTS
