@@ -21,9 +21,9 @@ from app.services.gap_analysis.analyzer import GapAnalyzer
 from app.services.jobs.context import JobContext
 from app.services.jobs.errors import PermanentJobError
 from app.services.llm import get_llm_provider
+from app.services.llm.sentences import finished_sentence, one_sentence
 from app.services.practice.session_progress import complete_session_if_done
 from app.services.prompts import QUESTION_WRITER_SYSTEM_PROMPT
-from app.services.sentences import finished_sentence, one_sentence
 
 logger = logging.getLogger(__name__)
 
