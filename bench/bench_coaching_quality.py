@@ -128,7 +128,7 @@ def speak(item: Labelled, number: int, folder: Path) -> tuple[Path, float]:
 
 
 def true_wpm(item: Labelled, seconds: float) -> float:
-    from app.services import delivery_metrics
+    from app.services.coaching import delivery_metrics
 
     words = delivery_metrics.words(item.answer)
     return (len(words) - item.fillers) / (seconds / 60)
@@ -289,7 +289,7 @@ async def judge_texts(
 ) -> list[Outcome]:
     """Each answer judged by the evidence alone: its written text, or its transcript and measured
     duration when `transcripts` gives them (the stack's reports without the agent's reading)."""
-    from app.services import delivery_metrics
+    from app.services.coaching import delivery_metrics
     from app.services.coaching.judge import judge_answer
     from app.services.coaching.report import build_report
     from app.services.coaching.transcript import split_units

@@ -28,9 +28,9 @@ from app.core.config import Settings, get_settings  # noqa: E402
 from app.db.migrate import upgrade_to_head  # noqa: E402
 from app.db.models import User  # noqa: E402
 from app.db.session import create_engine, create_session_factory  # noqa: E402
-from app.services.jobs import JobDispatcher  # noqa: E402
+from app.services.accounts.users import issue_token  # noqa: E402
+from app.services.jobs.dispatch import JobDispatcher  # noqa: E402
 from app.services.storage import ObjectStorage  # noqa: E402
-from app.services.users import issue_token  # noqa: E402
 from app.workers.celery_app import celery_app  # noqa: E402
 from tests.stack import ServiceStack, running_stack  # noqa: E402
 

@@ -11,7 +11,7 @@ so running it twice never duplicates a chunk.
 
 import sys
 
-from app.services.knowledge_base_seed import main
+from app.services.knowledge_base.seed import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.db.session import create_session_factory
-from app.services import knowledge_base
 from app.services.embedding import EmbeddingService, get_embedding_service
-from app.services.job_context import JobContext
-from app.services.jobs import JobDispatcher
+from app.services.jobs.context import JobContext
+from app.services.jobs.dispatch import JobDispatcher
+from app.services.knowledge_base import store as knowledge_base
 from app.services.storage import ObjectStorage
 from app.workers.celery_app import celery_app
 from bundled_services.launchers.llm_server import LLMServerHandle, start_llm_server

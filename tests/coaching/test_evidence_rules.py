@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services import delivery_metrics
+from app.services.coaching import delivery_metrics
 from app.services.coaching.coverage import coverage, star_quality
 from app.services.coaching.cues import LABELS, role_cues
 from app.services.coaching.evidence import label_units, read_bank, star_bank

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.schemas.gap_analysis import RequirementAssessment
-from app.services.gap_analysis import (
+from app.services.gap_analysis.analyzer import (
     Signals,
     combine,
     job_title,

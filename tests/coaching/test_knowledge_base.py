@@ -9,9 +9,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from app.db.models import KnowledgeBaseChunk
-from app.services import knowledge_base
 from app.services.agent import AGENT_PASSAGE_CHARS, AgentTools
 from app.services.embedding import EmbeddingService
+from app.services.knowledge_base import store as knowledge_base
 from tests.coaching.conftest import KNOWLEDGE_BASE
 
 

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.db.models import Feedback, InterviewSession, Recording
 from app.schemas.feedback import FeedbackReport
 from app.schemas.gap_analysis import GapAnalysis
-from app.services import delivery_metrics
+from app.services.coaching import delivery_metrics
 from app.services.coaching.facts import invented_facts
+from app.services.coaching.feedback_generation import generate_feedback
 from app.services.coaching.recommendations import measured_facts
-from app.services.feedback_generation import generate_feedback
-from app.services.job_context import JobContext
-from app.services.question_generation import generate_questions
+from app.services.jobs.context import JobContext
+from app.services.practice.question_generation import generate_questions
 from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, make_pdf, make_wav
 
@@ -209,7 +209,7 @@ async def test_feedback_agent_path_runs_the_tools(
         storage=job_context.storage,
         jobs=job_context.jobs,
     )
-    with caplog.at_level(logging.INFO, logger="app.services.feedback_generation"):
+    with caplog.at_level(logging.INFO, logger="app.services.coaching.feedback_generation"):
         await generate_feedback(patient, recording_id)
 
     [line] = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.question_generation import QUESTION_CHARS, distinct_questions
+from app.services.practice.question_generation import QUESTION_CHARS, distinct_questions
 
 
 def test_questions_are_trimmed_deduplicated_and_capped() -> None:

@@ -10,8 +10,8 @@ import pytest
 from llama_cpp.llama_grammar import LlamaGrammar
 from pydantic import BaseModel
 
-from app.services.question_generation import MIN_QUESTIONS, QuestionSet
-from app.services.sentences import finished_sentence, one_sentence
+from app.services.llm.sentences import finished_sentence, one_sentence
+from app.services.practice.question_generation import MIN_QUESTIONS, QuestionSet
 
 # The cap report judgements were written under when a model wrote them.
 REMARK_CHARS = 100

@@ -24,15 +24,15 @@ from app.core.config import Settings
 from app.schemas.gap_analysis import GapAnalysis
 from app.services import warm_up as warm_up_module
 from app.services.agent import MAX_COMPLETION_TOKENS, AgentTools
+from app.services.coaching.feedback_generation import read_answer
 from app.services.coaching.reading import model_labels
 from app.services.coaching.transcript import split_units
 from app.services.embedding import EmbeddingService, get_embedding_service
-from app.services.feedback_generation import read_answer
-from app.services.gap_analysis import GapAnalyzer
-from app.services.job_context import JobContext
-from app.services.jobs import JobDispatcher
+from app.services.gap_analysis.analyzer import GapAnalyzer
+from app.services.jobs.context import JobContext
+from app.services.jobs.dispatch import JobDispatcher
 from app.services.llm import LocalLLMProvider
-from app.services.question_generation import build_prompt, write_questions
+from app.services.practice.question_generation import build_prompt, write_questions
 from app.services.storage import ObjectStorage
 from app.services.warm_up import OPENINGS, Step, warm_up
 from app.workers.celery_app import celery_app

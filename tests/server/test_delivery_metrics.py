@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import delivery_metrics as dm
+from app.services.coaching import delivery_metrics as dm
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.db.models import GapAnalysisRecord, InterviewSession, Recording
-from app.services.jobs import QUEUE_UNAVAILABLE, JobDispatcher
+from app.services.jobs.dispatch import QUEUE_UNAVAILABLE, JobDispatcher
 from app.services.storage import ObjectStorage
 from tests.conftest import Account, client_on
 from tests.files import JOB_DESCRIPTION, make_wav

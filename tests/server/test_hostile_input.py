@@ -26,11 +26,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import GapAnalysisRecord, InterviewSession, Recording
-from app.services import audio as audio_module
-from app.services import documents
-from app.services.audio import AudioError, probe_duration_seconds
-from app.services.documents import TOO_COMPLEX, DocumentError, ReaderLimits, read_in_child
-from app.services.session_progress import complete_session_if_done
+from app.services.practice import audio as audio_module
+from app.services.practice.audio import AudioError, probe_duration_seconds
+from app.services.practice.session_progress import complete_session_if_done
+from app.services.resumes import documents
+from app.services.resumes.documents import TOO_COMPLEX, DocumentError, ReaderLimits, read_in_child
 from app.services.storage import ObjectStorage
 from tests.conftest import Account
 from tests.files import (

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.db.models import InterviewSession, Recording
-from app.services.jobs import TaskName
+from app.services.jobs.dispatch import TaskName
 from app.workers.celery_app import celery_app
 from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, make_pdf, make_wav

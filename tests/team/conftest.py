@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.api.deps import AppResources
 from app.core.config import Settings
-from app.services.jobs import JobDispatcher
+from app.services.jobs.dispatch import JobDispatcher
 from app.services.storage import ObjectStorage
 from app.workers.celery_app import celery_app
 from tests.conftest import build_client

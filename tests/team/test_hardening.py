@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.app import create_app
-from app.core.auth import REVOKED_DETAIL
+from app.api.current_user import REVOKED_DETAIL
 from app.core.config import Settings
 from app.core.logging import JsonFormatter, redact
 from app.core.rate_limit import RULES
-from app.services.user_admin import revoke_tokens, set_disabled
-from app.services.users import issue_token
+from app.services.accounts.user_admin import revoke_tokens, set_disabled
+from app.services.accounts.users import issue_token
 from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, RESUME_TEXT, make_pdf
 from tests.team.conftest import ClientFactory

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings
 from app.core.security import decode_access_token
 from app.schemas.user import UserCreate
-from app.services.user_admin import create_user, find_user_by_email, set_disabled
+from app.services.accounts.user_admin import create_user, find_user_by_email, set_disabled
 from tests.conftest import Account as ApiAccount
 from tests.team.browser import API_ORIGIN, browse
 from tests.team.conftest import ClientFactory

@@ -17,7 +17,7 @@ from app.core.errors import install_error_handlers
 from app.core.middleware import install_middleware
 from app.core.shared_redis import close_shared_redis, open_shared_redis
 from app.db.session import create_engine, create_session_factory
-from app.services.jobs import JobDispatcher
+from app.services.jobs.dispatch import JobDispatcher
 from app.services.storage import ObjectStorage
 
 logger = logging.getLogger(__name__)

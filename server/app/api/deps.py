@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.services.jobs import JobDispatcher
+from app.services.jobs.dispatch import JobDispatcher
 from app.services.storage import ObjectStorage
 
 

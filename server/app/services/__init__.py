@@ -1,0 +1,1 @@
+"""The server's business logic, one package per feature; the API and the workers call into it."""

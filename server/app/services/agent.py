@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.db.models import InterviewSession, Recording, Resume
-from app.services import delivery_metrics, knowledge_base
+from app.services.coaching import delivery_metrics
 from app.services.embedding import EmbeddingService
+from app.services.knowledge_base import store as knowledge_base
 from app.services.llm import LLMUnavailableError
 from app.services.llm.local import WARM_UP_PROMPT
 

@@ -31,14 +31,15 @@ import openai
 from pydantic import BaseModel
 
 from app.core.config import Settings
-from app.services import gap_analysis, question_generation
 from app.services.agent import AgentTools, read_agent_opening
 from app.services.coaching.evidence import star_bank
 from app.services.coaching.reading import AnswerReading
 from app.services.coaching.relevance import question_bank
 from app.services.embedding import EmbeddingModelError, get_embedding_service
-from app.services.job_context import JobContext
+from app.services.gap_analysis import analyzer
+from app.services.jobs.context import JobContext
 from app.services.llm import LLMError, LocalLLMProvider
+from app.services.practice import question_generation
 from app.services.prompts import COACH_SYSTEM_PROMPT, QUESTION_WRITER_SYSTEM_PROMPT
 
 logger = logging.getLogger(__name__)
@@ -95,8 +96,8 @@ Opening = AgentOpening | StructuredOpening
 
 # In the order a practice needs them: the gap analysis, the questions, the report, then the fallbacks.
 OPENINGS: tuple[Opening, ...] = (
-    StructuredOpening(gap_analysis.ExtractedRequirements),
-    StructuredOpening(gap_analysis.Judgements),
+    StructuredOpening(analyzer.ExtractedRequirements),
+    StructuredOpening(analyzer.Judgements),
     AgentOpening(QUESTION_WRITER_SYSTEM_PROMPT, question_generation.QuestionSet),
     AgentOpening(COACH_SYSTEM_PROMPT, AnswerReading),
     StructuredOpening(question_generation.QuestionSet, QUESTION_WRITER_SYSTEM_PROMPT),

@@ -16,9 +16,9 @@ from celery.exceptions import Retry, SoftTimeLimitExceeded, TimeLimitExceeded
 
 from app.core.config import get_settings
 from app.services.embedding import EmbeddingModelError
-from app.services.job_context import JobContext
-from app.services.job_errors import PermanentJobError, TransientJobError
-from app.services.jobs import QueueUnavailableError
+from app.services.jobs.context import JobContext
+from app.services.jobs.dispatch import QueueUnavailableError
+from app.services.jobs.errors import PermanentJobError, TransientJobError
 from app.services.llm.errors import LLMError, LLMUnavailableError
 from app.services.storage import StorageError
 from app.workers.runtime import runtime

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from app.services.gap_analysis_jobs import mark_analysis_failed, run_analysis
-from app.services.jobs import TaskName
+from app.services.gap_analysis.standalone import mark_analysis_failed, run_analysis
+from app.services.jobs.dispatch import TaskName
 from app.workers.base import AscendTask
 from app.workers.celery_app import celery_app
 

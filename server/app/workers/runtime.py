@@ -15,8 +15,8 @@ from celery.signals import worker_process_shutdown, worker_shutting_down
 
 from app.core.config import get_settings
 from app.db.session import create_engine, create_session_factory
-from app.services.job_context import JobContext
-from app.services.jobs import JobDispatcher
+from app.services.jobs.context import JobContext
+from app.services.jobs.dispatch import JobDispatcher
 from app.services.storage import ObjectStorage
 
 T = TypeVar("T")

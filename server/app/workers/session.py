@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from app.services.jobs import TaskName
-from app.services.question_generation import generate_questions
-from app.services.session_progress import mark_session_failed
+from app.services.jobs.dispatch import TaskName
+from app.services.practice.question_generation import generate_questions
+from app.services.practice.session_progress import mark_session_failed
 from app.workers.base import AscendTask
 from app.workers.celery_app import celery_app
 

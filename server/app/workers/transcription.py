@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from app.services.jobs import TaskName
-from app.services.session_progress import mark_recording_failed
-from app.services.transcription import transcribe_recording
+from app.services.jobs.dispatch import TaskName
+from app.services.practice.session_progress import mark_recording_failed
+from app.services.practice.transcription import transcribe_recording
 from app.workers.base import AscendTask
 from app.workers.celery_app import celery_app
 

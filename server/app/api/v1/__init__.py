@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Depends
 
+from app.api.active_user import reject_disabled_users
 from app.api.v1 import auth, gap_analysis, oauth, recordings, resumes, sessions, users
-from app.core.active_user import reject_disabled_users
 
 API_V1_PREFIX = "/api/v1"
 

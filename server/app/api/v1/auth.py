@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.core.auth import CurrentUser
+from app.api.current_user import CurrentUser
 from app.schemas.error import ErrorResponse
 from app.schemas.user import UserResponse
 

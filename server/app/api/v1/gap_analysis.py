@@ -4,11 +4,11 @@ import uuid
 
 from fastapi import APIRouter, status
 
+from app.api.current_user import CurrentUser
 from app.api.deps import JobsDep, SessionDep
-from app.core.auth import CurrentUser
 from app.schemas.error import ErrorResponse
 from app.schemas.gap_analysis import GapAnalysisAccepted, GapAnalysisRequest, GapAnalysisStatus
-from app.services import gap_analysis_jobs
+from app.services.gap_analysis import standalone
 
 router = APIRouter(prefix="/gap-analysis", tags=["gap analysis"])
 
@@ -18,7 +18,7 @@ async def create_gap_analysis(
     body: GapAnalysisRequest, current_user: CurrentUser, session: SessionDep, jobs: JobsDep
 ) -> GapAnalysisAccepted:
     """Judge a job description's requirements against a resume, in the background."""
-    record = await gap_analysis_jobs.create_analysis(session, jobs, current_user, body)
+    record = await standalone.create_analysis(session, jobs, current_user, body)
     return GapAnalysisAccepted(analysis_id=record.id, status="processing")
 
 
@@ -27,4 +27,4 @@ async def get_gap_analysis(
     analysis_id: uuid.UUID, current_user: CurrentUser, session: SessionDep
 ) -> GapAnalysisStatus:
     """The analysis's status and, once complete, its result."""
-    return await gap_analysis_jobs.get_analysis(session, current_user, analysis_id)
+    return await standalone.get_analysis(session, current_user, analysis_id)

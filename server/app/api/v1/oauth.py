@@ -15,9 +15,9 @@ from app.schemas.error import ErrorResponse
 from app.schemas.oauth import OAuthExchangeRequest, OAuthProvidersResponse, OAuthTokenResponse
 from app.schemas.text import PlainText
 from app.schemas.user import UserResponse
-from app.services import oauth_sign_in
-from app.services.oauth_chooser import chooser_page
-from app.services.oauth_providers import OAuthProvider, configured_providers
+from app.services.accounts import oauth_sign_in
+from app.services.accounts.oauth_chooser import chooser_page
+from app.services.accounts.oauth_providers import OAuthProvider, configured_providers
 
 router = APIRouter(prefix="/auth/oauth", tags=["auth"])
 

@@ -4,12 +4,12 @@ import uuid
 
 from fastapi import APIRouter
 
+from app.api.current_user import CurrentUser
 from app.api.deps import SessionDep
-from app.core.auth import CurrentUser
 from app.schemas.error import ErrorResponse
 from app.schemas.history import AnswerSummary
 from app.schemas.recording import RecordingDetail
-from app.services import history, recordings
+from app.services.practice import history, recordings
 
 router = APIRouter(prefix="/recordings", tags=["recordings"])
 

@@ -4,14 +4,15 @@ import uuid
 
 from fastapi import APIRouter, Request, status
 
+from app.api.current_user import CurrentUser
 from app.api.deps import SessionDep, SettingsDep, StorageDep
+from app.api.uploads import receive_upload
 from app.api.v1.openapi import multipart_body
-from app.core.auth import CurrentUser
 from app.schemas.error import ErrorResponse
 from app.schemas.history import ResumeSummary
 from app.schemas.resume import ResumeDetail, ResumeUploadResponse
-from app.services import history, resumes
-from app.services.uploads import receive_upload
+from app.services.practice import history
+from app.services.resumes import service as resumes
 
 router = APIRouter(prefix="/resumes", tags=["resumes"])
 

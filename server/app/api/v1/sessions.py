@@ -4,15 +4,15 @@ import uuid
 
 from fastapi import APIRouter, Request, status
 
+from app.api.current_user import CurrentUser
 from app.api.deps import JobsDep, SessionDep, SettingsDep, StorageDep
+from app.api.uploads import receive_upload
 from app.api.v1.openapi import multipart_body
-from app.core.auth import CurrentUser
 from app.schemas.error import ErrorResponse
 from app.schemas.history import SessionSummary
 from app.schemas.recording import RecordingSubmitResponse
 from app.schemas.session import SessionAcceptedResponse, SessionCreateRequest, SessionStatus
-from app.services import history, recordings, sessions
-from app.services.uploads import receive_upload
+from app.services.practice import history, recordings, sessions
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 

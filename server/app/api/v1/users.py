@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from app.api.current_user import CurrentUser
 from app.api.deps import SessionDep, StorageDep
-from app.core.auth import CurrentUser
-from app.services import history
+from app.services.practice import history
 
 router = APIRouter(prefix="/users", tags=["users"])
 

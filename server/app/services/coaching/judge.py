@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.services import delivery_metrics
+from app.services.coaching import delivery_metrics
 from app.services.coaching.coverage import coverage
 from app.services.coaching.evidence import (
     COMPONENTS,

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.services import delivery_metrics
+from app.services.coaching import delivery_metrics
 from app.services.coaching.coverage import Coverage
 from app.services.coaching.cues import specifics
 from app.services.coaching.evidence import COMPONENTS
 from app.services.coaching.facts import facts_of, invented_facts
 from app.services.coaching.transcript import Unit
 from app.services.embedding import EmbeddingService, unit_rows
-from app.services.knowledge_base import passage_sentences
+from app.services.knowledge_base.store import passage_sentences
 
 MIN_RECOMMENDATIONS = 3
 MAX_RECOMMENDATIONS = 5

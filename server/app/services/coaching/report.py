@@ -14,7 +14,7 @@ from app.schemas.feedback import (
     StarComponentEvidence,
     StarEvidence,
 )
-from app.services import delivery_metrics
+from app.services.coaching import delivery_metrics
 from app.services.coaching.coverage import COVERAGE_POINTS, Coverage, star_quality
 from app.services.coaching.evidence import COMPONENTS
 from app.services.coaching.relevance import RelevanceVerdict

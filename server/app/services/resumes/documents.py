@@ -151,8 +151,8 @@ def _normalise(text: str) -> str:
     return "\n".join(line for line in lines if line).strip()
 
 
-# The child process: `python -m app.services.documents <path> <extension> <memory bytes> <cpu seconds>`.
-APP_ROOT = Path(__file__).resolve().parents[2]
+# The child: `python -m app.services.resumes.documents <path> <extension> <memory bytes> <cpu seconds>`.
+APP_ROOT = Path(__file__).resolve().parents[3]
 TOO_COMPLEX = "The document is too complex to read as a resume (it needs more memory or time than any resume)"
 
 
@@ -200,7 +200,7 @@ async def read_in_child(path: Path, extension: str, limits: ReaderLimits) -> str
 async def _read(path: Path, extension: str, limits: ReaderLimits) -> str:
     try:
         process = await asyncio.create_subprocess_exec(
-            *_module_command("app.services.documents"),
+            *_module_command("app.services.resumes.documents"),
             str(path),
             extension,
             str(limits.memory_bytes),

@@ -17,13 +17,13 @@ from app.db.models import InterviewSession, Resume
 from app.schemas.gap_analysis import GapAnalysis
 from app.services.agent import AgentTools, PriorToolCall, run_structured_agent
 from app.services.embedding import get_embedding_service
-from app.services.gap_analysis import GapAnalyzer
-from app.services.job_context import JobContext
-from app.services.job_errors import PermanentJobError
+from app.services.gap_analysis.analyzer import GapAnalyzer
+from app.services.jobs.context import JobContext
+from app.services.jobs.errors import PermanentJobError
 from app.services.llm import get_llm_provider
+from app.services.llm.sentences import finished_sentence, one_sentence
+from app.services.practice.session_progress import complete_session_if_done
 from app.services.prompts import QUESTION_WRITER_SYSTEM_PROMPT
-from app.services.sentences import finished_sentence, one_sentence
-from app.services.session_progress import complete_session_if_done
 
 logger = logging.getLogger(__name__)
 

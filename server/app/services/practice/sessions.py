@@ -12,8 +12,8 @@ from app.db.models import Feedback, InterviewSession, Recording, User
 from app.schemas.feedback import FeedbackReport
 from app.schemas.gap_analysis import GapAnalysis
 from app.schemas.session import RecordingResult, SessionCreateRequest, SessionStatus, as_state
-from app.services.jobs import JobDispatcher, TaskName, enqueue_or_fail
-from app.services.resumes import get_owned_resume
+from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
+from app.services.resumes.service import get_owned_resume
 
 
 async def create_session(

@@ -20,7 +20,13 @@ from app.core.config import get_settings
 from app.db.models import User
 from app.db.session import create_engine, create_session_factory
 from app.schemas.user import UserCreate
-from app.services.user_admin import UserAdminError, create_user, list_users, revoke_tokens, set_disabled
+from app.services.accounts.user_admin import (
+    UserAdminError,
+    create_user,
+    list_users,
+    revoke_tokens,
+    set_disabled,
+)
 
 T = TypeVar("T")
 

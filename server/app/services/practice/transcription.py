@@ -8,10 +8,10 @@ import uuid
 from pathlib import Path
 
 from app.db.models import Recording
-from app.services.job_context import JobContext
-from app.services.jobs import TaskName
-from app.services.recordings import AUDIO_CONTENT_TYPES
-from app.services.whisper_client import transcribe
+from app.services.jobs.context import JobContext
+from app.services.jobs.dispatch import TaskName
+from app.services.practice.recordings import AUDIO_CONTENT_TYPES
+from app.services.practice.whisper_client import transcribe
 
 logger = logging.getLogger(__name__)
 

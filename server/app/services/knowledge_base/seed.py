@@ -20,11 +20,11 @@ from tqdm import tqdm
 
 from app.core.config import get_settings
 from app.db.session import create_engine, create_session_factory
-from app.services import knowledge_base
 from app.services.embedding import get_embedding_service
+from app.services.knowledge_base import store as knowledge_base
 
-# server/app/services/ → the repository root, where knowledge_base_docs/ sits (also in the images).
-DEFAULT_DOCS = Path(__file__).resolve().parents[3] / "knowledge_base_docs"
+# server/app/services/knowledge_base/ → the repository root, where knowledge_base_docs/ sits (also in images).
+DEFAULT_DOCS = Path(__file__).resolve().parents[4] / "knowledge_base_docs"
 
 
 async def run(docs: Path, *, reset: bool, quiet: bool = False) -> knowledge_base.SeedReport:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.services.jobs import JobDispatcher
+from app.services.jobs.dispatch import JobDispatcher
 from app.services.storage import ObjectStorage
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import InterviewSession, Recording
-from app.services.job_context import JobContext
+from app.services.jobs.context import JobContext
 
 TERMINAL_STATES = ("complete", "failed")
 

@@ -12,11 +12,11 @@ from datetime import timedelta
 
 from pydantic import ValidationError
 
-from app import cli_users
+from app.cli import users
 from app.core.config import get_settings
 from app.db.session import create_engine, create_session_factory
 from app.schemas.user import UserCreate
-from app.services.users import get_or_create_user, issue_token
+from app.services.accounts.users import get_or_create_user, issue_token
 
 
 async def _token(email: str, name: str | None, expires_days: float | None) -> str:
@@ -52,7 +52,7 @@ def _run_migrate(_: argparse.Namespace) -> int:
 
 
 def _run_seed_kb(args: argparse.Namespace) -> int:
-    from app.services.knowledge_base_seed import main as seed_main
+    from app.services.knowledge_base.seed import main as seed_main
 
     return seed_main(["--reset"] if args.reset else [])
 
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed_kb.add_argument("--reset", action="store_true", help="empty the knowledge base first")
     seed_kb.set_defaults(run=_run_seed_kb)
 
-    cli_users.register(commands)
+    users.register(commands)
     return parser
 
 
@@ -87,7 +87,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result: int = args.run(args)
     return result
-
-
-if __name__ == "__main__":
-    sys.exit(main())

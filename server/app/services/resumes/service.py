@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings
 from app.core.errors import invalid_input, not_found, service_unavailable
 from app.db.models import Resume, User
-from app.services.documents import DocumentError, ReaderLimits, ReaderUnavailableError, read_in_child
+from app.services.resumes.documents import DocumentError, ReaderLimits, ReaderUnavailableError, read_in_child
 from app.services.storage import ObjectStorage, new_object_key
 from app.services.uploads import ReceivedFile
 

@@ -13,11 +13,11 @@ from app.schemas.gap_analysis import GapAnalysis, GapAnalysisRequest, GapAnalysi
 from app.schemas.status import as_state
 from app.services.agent import AgentTools
 from app.services.embedding import get_embedding_service
-from app.services.job_context import JobContext
-from app.services.job_errors import PermanentJobError
-from app.services.jobs import JobDispatcher, TaskName, enqueue_or_fail
-from app.services.question_generation import analyze_gaps
-from app.services.resumes import get_owned_resume
+from app.services.jobs.context import JobContext
+from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
+from app.services.jobs.errors import PermanentJobError
+from app.services.practice.question_generation import analyze_gaps
+from app.services.resumes.service import get_owned_resume
 
 
 async def create_analysis(

@@ -14,11 +14,11 @@ from app.db.models import Feedback, InterviewSession, Recording, User
 from app.schemas.feedback import FeedbackReport
 from app.schemas.recording import MAX_QUESTION_LENGTH, RecordingDetail
 from app.schemas.session import as_state
-from app.services.audio import AudioError, probe_duration_seconds
-from app.services.jobs import JobDispatcher, TaskName, enqueue_or_fail
-from app.services.resumes import check_extension, store_then_commit
-from app.services.session_progress import complete_session_if_done
-from app.services.sessions import get_owned_session
+from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
+from app.services.practice.audio import AudioError, probe_duration_seconds
+from app.services.practice.session_progress import complete_session_if_done
+from app.services.practice.sessions import get_owned_session
+from app.services.resumes.service import check_extension, store_then_commit
 from app.services.storage import ObjectStorage, new_object_key
 from app.services.uploads import ReceivedFile
 

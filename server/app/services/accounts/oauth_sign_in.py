@@ -32,9 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings
 from app.db.models import User
 from app.schemas.user import UserCreate
-from app.services.oauth_providers import OAuthProvider, ProfileError, authorization_url, profile_from_code
-from app.services.user_admin import find_user_by_email, may_sign_up
-from app.services.users import get_or_create_user, issue_token
+from app.services.accounts.oauth_providers import (
+    OAuthProvider,
+    ProfileError,
+    authorization_url,
+    profile_from_code,
+)
+from app.services.accounts.user_admin import find_user_by_email, may_sign_up
+from app.services.accounts.users import get_or_create_user, issue_token
 
 logger = logging.getLogger(__name__)
 

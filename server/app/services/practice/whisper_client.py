@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
-from app.services.job_errors import PermanentJobError, TransientJobError
+from app.services.jobs.errors import PermanentJobError, TransientJobError
 
 
 class TranscriptionResult(BaseModel):

@@ -2,7 +2,7 @@
 
 The spec's ReAct agent reads the answer and decides what a small model can decide reliably and code
 can check: a STAR letter per sentence and whether the answer addresses the question. The report is
-composed by code from that and from evidence it measures itself (`services/coaching`): every quote is
+composed by code from that and from evidence it measures itself (the rest of this package): every quote is
 the candidate's sentence, every number is computed with the spec's formulas, and no advice states a
 fact the candidate did not give. When the agent gives no usable reading, the evidence alone decides.
 """
@@ -16,18 +16,18 @@ from typing import Literal
 from sqlalchemy.dialects.postgresql import insert
 
 from app.db.models import Feedback, InterviewSession, Recording, Resume
-from app.services import delivery_metrics
 from app.services.agent import AgentTools, PriorToolCall, run_structured_agent
+from app.services.coaching import delivery_metrics
 from app.services.coaching.judge import judge_answer
 from app.services.coaching.reading import AnswerReading, model_labels, reading_request
 from app.services.coaching.report import build_report
 from app.services.coaching.transcript import Unit, split_units
 from app.services.embedding import get_embedding_service
-from app.services.job_context import JobContext
-from app.services.job_errors import PermanentJobError
+from app.services.jobs.context import JobContext
+from app.services.jobs.errors import PermanentJobError
 from app.services.llm import without_control_characters
+from app.services.practice.session_progress import complete_session_if_done
 from app.services.prompts import COACH_SYSTEM_PROMPT
-from app.services.session_progress import complete_session_if_done
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""User accounts: provisioning and tokens, team administration, and OAuth sign-in."""

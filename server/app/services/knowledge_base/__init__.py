@@ -1,0 +1,1 @@
+"""The RAG knowledge base: the Markdown guides cut into chunks, seeded, and searched."""

@@ -1,0 +1,1 @@
+"""Practice: a session's questions, the recorded answers and their transcripts, and a user's history."""

@@ -1,0 +1,1 @@
+"""Resumes: uploading one, reading its text safely, and finding a user's own."""
