@@ -11,6 +11,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from keyring.compat import properties
 
 from desktop.controllers.connection import stored_team_token
 from desktop.settings import AppSettings, SettingKey
@@ -21,9 +22,13 @@ OTHER_URL = "https://other.example.com/api/v1"
 
 
 class MemoryKeyring(KeyringBackend):
-    """The OS keychain, which a headless test machine does not have."""
+    """The OS keychain, which a headless test machine does not have. Set only by these tests: keyring
+    picks its default among every backend class defined, and a viable one here would become the
+    default of every later test in the run."""
 
-    priority = 1
+    @properties.classproperty
+    def priority(cls) -> float:  # noqa: N805 - a class property
+        raise RuntimeError("a test's stand-in, never keyring's own choice")
 
     def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
