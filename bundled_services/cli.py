@@ -73,7 +73,7 @@ def _serve(args: list[str]) -> int:
 
     ensure_runtime_dir()
 
-    from bundled_services.supervisor import serve
+    from bundled_services.supervisor.serve import serve
 
     parser = argparse.ArgumentParser(prog="ascend serve")
     parser.add_argument("--port", type=int, default=None, help="API port (default: a free one)")

@@ -25,13 +25,8 @@ from bundled_services import paths
 from bundled_services.instance_lock import AlreadyRunningError
 from bundled_services.launchers.process import ServiceStartError
 from bundled_services.local_user import mint_local_token
-from bundled_services.supervisor import (
-    API_URL_FILE,
-    SERVER_ENV_FILE,
-    EmbeddedStack,
-    StopRequested,
-    handle_stop_signals,
-)
+from bundled_services.supervisor.serve import handle_stop_signals
+from bundled_services.supervisor.stack import API_URL_FILE, SERVER_ENV_FILE, EmbeddedStack, StopRequested
 
 # Each wait ends on average half a poll after the job does; the API answers a poll in milliseconds.
 POLL_SECONDS = 0.5

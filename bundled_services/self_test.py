@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     from bundled_services.cli import ensure_runtime_dir
 
     ensure_runtime_dir()
-    from bundled_services.supervisor import StopRequested
+    from bundled_services.supervisor.stack import StopRequested
 
     started = time.monotonic()
     data_dir = options.data_dir or Path(tempfile.mkdtemp(prefix="ascend-self-test-"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bundled_services.instance_lock import AlreadyRunningError
 from bundled_services.launchers.process import ServiceStartError
-from bundled_services.supervisor import EmbeddedStack
+from bundled_services.supervisor.stack import EmbeddedStack
 from desktop.api.errors import UserFacingError
 from desktop.qt import QObject, QTimer, Signal
 from desktop.tasks import CancelToken, Progress, TaskRunner, simple

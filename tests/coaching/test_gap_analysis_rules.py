@@ -7,18 +7,9 @@ from pathlib import Path
 import pytest
 
 from app.schemas.gap_analysis import RequirementAssessment
-from app.services.gap_analysis.analyzer import (
-    Signals,
-    combine,
-    job_title,
-    line_named,
-    nice_to_have_candidates,
-    requirement_candidates,
-    resume_lines_shown,
-    resume_suggestions,
-    summarise,
-    term_coverage,
-)
+from app.services.gap_analysis.judging import Signals, combine, line_named, resume_lines_shown, term_coverage
+from app.services.gap_analysis.requirements import job_title, nice_to_have_candidates, requirement_candidates
+from app.services.gap_analysis.suggestions import resume_suggestions, summarise
 from tests.files import JOB_DESCRIPTION, RESUME_TEXT
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from app.core.config import Settings
 from bundled_services import paths
 from bundled_services.models import knowledge_base_fingerprint
-from bundled_services.supervisor import KNOWLEDGE_BASE_DIR, KNOWLEDGE_BASE_MARKER
+from bundled_services.supervisor.stack import KNOWLEDGE_BASE_DIR, KNOWLEDGE_BASE_MARKER
 
 UNREACHABLE_LLM = "http://127.0.0.1:9/v1"
 

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from app.schemas.oauth import CODE_VERIFIER_PATTERN
 from bundled_services.launchers.process import ServiceStartError
-from bundled_services.supervisor import EmbeddedStack
+from bundled_services.supervisor.stack import EmbeddedStack
 from desktop.connection.browser_signin import AuthorizationCode, BrowserSignIn
 from desktop.connection.model_status import check_models
 from desktop.context import AppContext

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bundled_services.models import knowledge_base_fingerprint
-from bundled_services.supervisor import KNOWLEDGE_BASE_DIR, KNOWLEDGE_BASE_MARKER
+from bundled_services.supervisor.stack import KNOWLEDGE_BASE_DIR, KNOWLEDGE_BASE_MARKER
 from tests.embedded.serve_process import ServeProcess
 
 StartServe = Callable[..., ServeProcess]

