@@ -60,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     from bundled_services import paths
     from desktop.audio.backend import AudioBackend, AudioDeviceError
     from desktop.audio.sounddevice_backend import SoundDeviceBackend
+    from desktop.composition.build import build_app
     from desktop.context import AppContext
     from desktop.qt import QApplication
     from desktop.settings import APPLICATION, ORGANIZATION, AppSettings, default_store
     from desktop.tasks import TaskRunner
     from desktop.views import style
-    from desktop.views.main_window import MainWindow
 
     data_dir = paths.data_dir()
     configure_logging(data_dir)
@@ -83,10 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         audio_problem = str(error)
     runner = TaskRunner()
     context = AppContext(AppSettings(default_store()), runner, data_dir, audio, audio_problem)
-    window = MainWindow(context)
-    stop_on_signals(window)
-    window.show()
-    window.start()
+    desktop = build_app(context)
+    stop_on_signals(desktop.window)
+    desktop.window.show()
+    desktop.start()
     code = app.exec()
     runner.cancel_all()
     runner.wait()

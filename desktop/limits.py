@@ -1,19 +1,26 @@
-"""The server's upload limits, checked before a byte is sent so the candidate hears about them at once."""
+"""The server's upload limits, checked before a byte is sent so the candidate hears about them at once.
+
+Every value comes from the server's schemas (app.schemas.limits), none is restated here.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from app.schemas.recording import MAX_QUESTION_LENGTH
+from app.schemas import limits
 
 MEGABYTE = 1024 * 1024
-MAX_RESUME_BYTES = 5 * MEGABYTE
-RESUME_EXTENSIONS = (".pdf", ".docx")
-MAX_AUDIO_BYTES = 50 * MEGABYTE
-AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".webm")
-JOB_DESCRIPTION_MIN_CHARS = 50
-JOB_DESCRIPTION_MAX_CHARS = 5000
-QUESTION_MAX_CHARS = MAX_QUESTION_LENGTH
+# Server settings the API does not report: a deployment that changes them is checked against the defaults.
+MAX_RESUME_MB = limits.DEFAULT_MAX_RESUME_FILE_SIZE_MB
+MAX_RESUME_BYTES = MAX_RESUME_MB * MEGABYTE
+RESUME_EXTENSIONS = limits.DEFAULT_RESUME_EXTENSIONS
+MAX_AUDIO_BYTES = limits.DEFAULT_MAX_AUDIO_FILE_SIZE_MB * MEGABYTE
+AUDIO_EXTENSIONS = limits.DEFAULT_AUDIO_EXTENSIONS
+MAX_ANSWER_SECONDS = limits.DEFAULT_MAX_ANSWER_MINUTES * 60
+# Fixed by the API.
+JOB_DESCRIPTION_MIN_CHARS = limits.JOB_DESCRIPTION_MIN_CHARS
+JOB_DESCRIPTION_MAX_CHARS = limits.JOB_DESCRIPTION_MAX_CHARS
+QUESTION_MAX_CHARS = limits.MAX_QUESTION_LENGTH
 
 
 def _megabytes(size: int) -> str:

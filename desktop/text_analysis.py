@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import re
 
-FILLER_PHRASES: tuple[str, ...] = ("um", "uh", "like", "you know", "sort of", "kind of")
-IDEAL_WPM_LOW = 140.0
-IDEAL_WPM_HIGH = 160.0
+from app.schemas.delivery import FILLER_WORDS, IDEAL_WPM_HIGH, IDEAL_WPM_LOW, WORD_PATTERN
+
 # An en dash, written as an escape so the source stays plain ASCII.
 RANGE_DASH = "\u2013"
 IDEAL_BAND = f"{IDEAL_WPM_LOW:.0f}{RANGE_DASH}{IDEAL_WPM_HIGH:.0f}"
 NO_VALUE = "\u2014"
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*", re.IGNORECASE | re.ASCII)
+_WORD = re.compile(WORD_PATTERN, re.IGNORECASE | re.ASCII)
 # Longest first, so "you know" is one filler rather than a miss on "you" and a miss on "know".
-_PHRASES = sorted((tuple(phrase.split()) for phrase in FILLER_PHRASES), key=len, reverse=True)
+_PHRASES = sorted((tuple(phrase.split()) for phrase in FILLER_WORDS), key=len, reverse=True)
 
 
 def filler_spans(text: str) -> list[tuple[int, int]]:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from desktop.audio import wav
 from desktop.audio.backend import AudioBackend, AudioDeviceError, InputStream, Samples
-from desktop.limits import MAX_AUDIO_BYTES
+from desktop.limits import MAX_ANSWER_SECONDS, MAX_AUDIO_BYTES
 from desktop.qt import QObject, QTimer, Signal
 
-# A ten-minute answer is already far longer than any interviewer would listen to.
-MAX_SECONDS = 600.0
+# A ten-minute answer is already far longer than any interviewer would listen to; never past the
+# server's own limit on an answer's length, or a finished take would be refused at upload.
+MAX_SECONDS = min(600.0, MAX_ANSWER_SECONDS)
 _WAV_HEADER_BYTES = 44
 _STOP = None
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from app.schemas.delivery import IDEAL_WPM_HIGH, IDEAL_WPM_LOW
 from app.schemas.history import AnswerSummary
 from desktop.qt import QColor, QPainter, QPainterPath, QPaintEvent, QPen, QPointF, QRectF, QSize, Qt, QWidget
-from desktop.text_analysis import IDEAL_WPM_HIGH, IDEAL_WPM_LOW, RANGE_DASH
+from desktop.text_analysis import RANGE_DASH
 from desktop.views import style
 
 

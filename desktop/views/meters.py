@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.schemas.delivery import IDEAL_WPM_HIGH, IDEAL_WPM_LOW
 from desktop.qt import QColor, QPainter, QPaintEvent, QPointF, QRectF, QSize, Qt, QWidget
-from desktop.text_analysis import IDEAL_WPM_HIGH, IDEAL_WPM_LOW
 from desktop.views import style
 
 SEGMENTS = 30
@@ -45,7 +45,7 @@ class LevelMeter(QWidget):
 
 
 class PaceBar(QWidget):
-    """A scale of words per minute with the ideal 140-160 band and a marker at the candidate's pace."""
+    """A scale of words per minute with the ideal band and a marker at the candidate's pace."""
 
     LOW = 80.0
     HIGH = 220.0

@@ -10,7 +10,7 @@ from desktop.controllers.practice import ResumeCheck
 from desktop.limits import (
     JOB_DESCRIPTION_MAX_CHARS,
     JOB_DESCRIPTION_MIN_CHARS,
-    MAX_RESUME_BYTES,
+    MAX_RESUME_MB,
     MEGABYTE,
     job_description_problem,
 )
@@ -38,7 +38,7 @@ class PracticeView(Page):
         self._resume_file: Path | None = None
 
         resume = Card("1 · Your resume")
-        self.use_file = QRadioButton("Upload a resume (PDF or Word .docx, up to 5 MB)")
+        self.use_file = QRadioButton(f"Upload a resume (PDF or Word .docx, up to {MAX_RESUME_MB} MB)")
         self.use_file.setChecked(True)
         self.use_saved = QRadioButton("Use a resume you uploaded before")
         file_row = QHBoxLayout()
@@ -108,7 +108,7 @@ class PracticeView(Page):
         else:
             self._resume_file = check.path
             self.resume_label.setText(
-                f"{check.path.name} · {check.size / MEGABYTE:.2f} MB of {MAX_RESUME_BYTES // MEGABYTE} MB"
+                f"{check.path.name} · {check.size / MEGABYTE:.2f} MB of {MAX_RESUME_MB} MB"
             )
             self.resume_label.setStyleSheet(f"color: {style.INK};")
             self.use_file.setChecked(True)

@@ -15,6 +15,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.audio.sounddevice_backend import SoundDeviceBackend
+from desktop.composition.build import build_app
+from desktop.composition.root import DesktopApp
 from desktop.context import AppContext
 from desktop.qt import (
     QApplication,
@@ -108,22 +110,28 @@ def screenshot(tmp_path: Path) -> Callable[[QWidget, str], Path]:
 
 
 @pytest.fixture
-def window(qtbot: QtBot, context: AppContext) -> Iterator[MainWindow]:
-    """The main window as a signed-in user sees it, with no server behind it: for rendering screens."""
-    created = MainWindow(context)
-    qtbot.addWidget(created)
-    created.resize(1180, 820)
-    created.sidebar.show()
-    created.user_label.setText("Signed in as\nJordan Rivera")
-    created.show()
-    qtbot.waitExposed(created)
-    yield created
-    created.connection.embedded.stop()
+def signed_in_app(qtbot: QtBot, context: AppContext) -> Iterator[DesktopApp]:
+    """The app as a signed-in user sees it, with no server behind it: for rendering screens."""
+    built = build_app(context)
+    window = built.window
+    qtbot.addWidget(window)
+    window.resize(1180, 820)
+    window.sidebar.show()
+    window.user_label.setText("Signed in as\nJordan Rivera")
+    window.show()
+    qtbot.waitExposed(window)
+    yield built
+    built.controllers.connection.embedded.stop()
+
+
+@pytest.fixture
+def window(signed_in_app: DesktopApp) -> MainWindow:
+    return signed_in_app.window
 
 
 @pytest.fixture
 def language_model() -> bool:
-    """Whether `app_window`'s stack runs the (small) language model; a module overrides it."""
+    """Whether `fresh_app`'s stack runs the (small) language model; a module overrides it."""
     return False
 
 
@@ -146,13 +154,13 @@ def microphone(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Vir
 
 
 @pytest.fixture
-def app_window(
+def fresh_app(
     qtbot: QtBot,
     workspace: Path,
     microphone: VirtualMicrophone,
     monkeypatch: pytest.MonkeyPatch,
     language_model: bool,
-) -> Iterator[MainWindow]:
+) -> Iterator[DesktopApp]:
     """The app as a new user launches it, on the real embedded stack, not yet started."""
     data_dir = workspace / "data"
     for key in inherited_server_settings():
@@ -162,15 +170,16 @@ def app_window(
     settings = AppSettings(QSettings(str(workspace / "settings.ini"), QSettings.Format.IniFormat))
     runner = TaskRunner()
     context = AppContext(settings=settings, runner=runner, data_dir=data_dir, audio=SoundDeviceBackend())
-    window = MainWindow(context)
+    app = build_app(context)
+    window = app.window
     qtbot.addWidget(window)
     window.resize(1180, 820)
     window.show()
     qtbot.waitExposed(window)
     try:
-        yield window
+        yield app
     finally:
         window.close()
-        qtbot.waitUntil(lambda: not window.connection.embedded.running, timeout=60_000)
+        qtbot.waitUntil(lambda: not app.controllers.connection.embedded.running, timeout=60_000)
         qtbot.waitUntil(lambda: not runner.busy, timeout=60_000)
         runner.wait()

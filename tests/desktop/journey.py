@@ -10,6 +10,8 @@ import numpy as np
 from pytestqt.qtbot import QtBot
 
 from app.schemas.gap_analysis import GapAnalysis
+from desktop.composition.build import build_app
+from desktop.composition.root import DesktopApp
 from desktop.connection.local_signin import LocalSignIn
 from desktop.context import AppContext
 from desktop.controllers.gap import analysis_pending
@@ -31,13 +33,13 @@ def current(window: MainWindow) -> Screen:
     return Screen(window.pages.currentIndex())
 
 
-def session_settled(window: MainWindow) -> bool:
-    latest = window.gap_controller.latest
+def session_settled(app: DesktopApp) -> bool:
+    latest = app.controllers.gap.latest
     return latest is not None and not analysis_pending(latest)
 
 
-def standalone_settled(window: MainWindow) -> bool:
-    latest = window.gap_controller.latest_analysis
+def standalone_settled(app: DesktopApp) -> bool:
+    latest = app.controllers.gap.latest_analysis
     return latest is not None and latest.status in ("complete", "failed")
 
 
@@ -73,8 +75,8 @@ def answer_notes(view: QWidget) -> list[str]:
     return [note.text() for note in view.findChildren(QLabel) if note.accessibleName() == "answer status"]
 
 
-def answer_failed(window: MainWindow) -> bool:
-    latest = window.interview_controller.latest
+def answer_failed(app: DesktopApp) -> bool:
+    latest = app.controllers.interview.latest
     return bool(latest and latest.results and latest.results[0].feedback_status == "failed")
 
 
@@ -94,23 +96,26 @@ def record_answer(
     qtbot.waitUntil(view.submit.isEnabled, timeout=10_000)
 
 
-def sign_in_to_team_server(qtbot: QtBot, window: MainWindow, workspace: Path) -> None:
+def sign_in_to_team_server(qtbot: QtBot, app: DesktopApp, workspace: Path) -> None:
     """A second copy of the app, in team-server mode, signs in to the running server with a token."""
     tokens: list[str] = []
     local = LocalSignIn()
     local.signed_in.connect(tokens.append)
-    local.start(window.context.server_env)
+    local.start(app.context.server_env)
     qtbot.waitUntil(lambda: bool(tokens), timeout=30_000)
-    assert window.context.api is not None
+    assert app.context.api is not None
     settings = AppSettings(QSettings(str(workspace / "team.ini"), QSettings.Format.IniFormat))
     settings.mode = Mode.TEAM
     runner = TaskRunner()
-    team = MainWindow(AppContext(settings=settings, runner=runner, data_dir=workspace / "team", audio=None))
+    team_app = build_app(
+        AppContext(settings=settings, runner=runner, data_dir=workspace / "team", audio=None)
+    )
+    team = team_app.window
     qtbot.addWidget(team)
     team.show()
-    team.start()
+    team_app.start()
     assert current(team) is Screen.SIGN_IN
-    team.sign_in.url.setText(window.context.api.base_url)
+    team.sign_in.url.setText(app.context.api.base_url)
     team.sign_in.token.setText("not-a-token")
     click(team.sign_in.submit)
     qtbot.waitUntil(lambda: "Sign in again" in team.sign_in.banner.text.text(), timeout=10_000)
@@ -118,7 +123,7 @@ def sign_in_to_team_server(qtbot: QtBot, window: MainWindow, workspace: Path) ->
     click(team.sign_in.submit)
     qtbot.waitUntil(lambda: current(team) is Screen.HOME, timeout=10_000)
     qtbot.waitUntil(lambda: team.home.sessions.count() >= 1, timeout=10_000)
-    assert team.context.tokens.get(settings.server_url) == tokens[-1]
+    assert team_app.context.tokens.get(settings.server_url) == tokens[-1]
     assert tokens[-1] not in (workspace / "team.ini").read_text()
     team.close()
     qtbot.waitUntil(lambda: not runner.busy, timeout=30_000)

@@ -16,10 +16,11 @@ from pytestqt.qtbot import QtBot
 from app.schemas.oauth import CODE_VERIFIER_PATTERN
 from bundled_services.launchers.process import ServiceStartError
 from bundled_services.supervisor.stack import EmbeddedStack
+from desktop.composition.build import build_app
 from desktop.connection.browser_signin import AuthorizationCode, BrowserSignIn
 from desktop.connection.model_status import check_models
 from desktop.context import AppContext
-from desktop.views.main_window import MainWindow, Screen
+from desktop.views.main_window import Screen
 from tests.desktop.system_browser import SystemBrowser, system_browser
 
 
@@ -129,10 +130,11 @@ def failing_factory(data_dir: Path, on_progress: Callable[[str], None]) -> Embed
 def test_a_service_that_cannot_start_is_explained_with_a_way_to_retry(
     qtbot: QtBot, context: AppContext
 ) -> None:
-    window = MainWindow(context, failing_factory)
+    app = build_app(context, failing_factory)
+    window = app.window
     qtbot.addWidget(window)
     window.show()
-    window.start()
+    app.start()
     qtbot.waitUntil(lambda: not window.startup.banner.isHidden(), timeout=10_000)
     message = window.startup.banner.text.text()
     assert message.startswith("Ascend AI's services didn't start (postgres exited during start-up)")
@@ -147,10 +149,11 @@ def test_a_service_that_cannot_start_is_explained_with_a_way_to_retry(
 
 
 def test_without_a_token_the_team_mode_asks_to_sign_in(qtbot: QtBot, context: AppContext) -> None:
-    window = MainWindow(context, failing_factory)
+    app = build_app(context, failing_factory)
+    window = app.window
     qtbot.addWidget(window)
     window.show()
-    window.start()
+    app.start()
     window.startup.team.click()
     assert Screen(window.pages.currentIndex()) is Screen.SIGN_IN
     window.sign_in.submit.click()

@@ -15,11 +15,12 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from bundled_services.local_user import LOCAL_DOMAIN
+from desktop.composition.root import DesktopApp
 from desktop.qt import QAbstractButton
 from desktop.settings import SettingKey
 from desktop.views.gap import NOT_WRITTEN
 from desktop.views.home import ID_ROLE
-from desktop.views.main_window import MainWindow, Screen
+from desktop.views.main_window import Screen
 from tests.desktop import samples
 from tests.desktop.journey import (
     TRANSCRIBED_NO_REPORT,
@@ -42,16 +43,17 @@ OWN_QUESTION = "Tell me about a time you improved the performance of a system un
 
 def test_without_a_model_the_app_says_so_and_still_records_and_transcribes(
     qtbot: QtBot,
-    app_window: MainWindow,
+    fresh_app: DesktopApp,
     microphone: VirtualMicrophone,
     screenshot: Screenshot,
     workspace: Path,
 ) -> None:
-    window = app_window
-    window.context.settings.set_text(SettingKey.INPUT_DEVICE, "default")
+    app = fresh_app
+    window = app.window
+    app.context.settings.set_text(SettingKey.INPUT_DEVICE, "default")
 
     # Start-up: every service comes up on screen, then the local user is signed in with no login.
-    window.start()
+    app.start()
     qtbot.waitUntil(lambda: len(window.startup.step_texts()) >= 4, timeout=60_000)
     screenshot(window, "startup")
     qtbot.waitUntil(lambda: current(window) is Screen.HOME, timeout=120_000)
@@ -64,8 +66,8 @@ def test_without_a_model_the_app_says_so_and_still_records_and_transcribes(
         assert service in steps
     assert "Loading the language model" not in steps
     assert steps[-1] == "Signing you in"
-    assert window.context.user is not None
-    assert window.context.user.email.endswith(f"@{LOCAL_DOMAIN}")
+    assert app.context.user is not None
+    assert app.context.user.email.endswith(f"@{LOCAL_DOMAIN}")
 
     # New practice: a PDF resume and a pasted job description.
     click(window.nav[Screen.PRACTICE])
@@ -80,8 +82,8 @@ def test_without_a_model_the_app_says_so_and_still_records_and_transcribes(
     # Gap analysis: the session's job fails at the model; the screen says so, and a fresh analysis
     # asked for on its own (POST /gap-analysis, then GET /gap-analysis/{id}) is followed until the
     # server gives its verdict, which fails the same way.
-    gap, following = window.gap, window.gap_controller
-    qtbot.waitUntil(lambda: session_settled(window), timeout=90_000)
+    gap, following = window.gap, app.controllers.gap
+    qtbot.waitUntil(lambda: session_settled(app), timeout=90_000)
     session = following.latest
     assert session is not None
     assert session.status == "failed"
@@ -91,7 +93,7 @@ def test_without_a_model_the_app_says_so_and_still_records_and_transcribes(
     assert gap.overview.isHidden()
     assert "Traceback" not in gap.banner.details.text()
     click(gap.banner.action)
-    qtbot.waitUntil(lambda: standalone_settled(window), timeout=120_000)
+    qtbot.waitUntil(lambda: standalone_settled(app), timeout=120_000)
     standalone = following.latest_analysis
     assert standalone is not None
     assert standalone.analysis_id == following.analysis_id
@@ -122,7 +124,7 @@ def test_without_a_model_the_app_says_so_and_still_records_and_transcribes(
     click(view.rerecord)
     assert not view.submit.isEnabled()
     record_answer(qtbot, window, microphone, screenshot)
-    take = window.answer_flow.take
+    take = app.controllers.answer_flow.take
     assert take is not None
     seconds, loudness = wav_stats(take)
     assert seconds > 5
@@ -132,23 +134,23 @@ def test_without_a_model_the_app_says_so_and_still_records_and_transcribes(
     # The answer is kept on disk first and is marked uploaded once the server has it.
     qtbot.waitUntil(lambda: "Answer sent" in view.take_note.text(), timeout=60_000)
     qtbot.waitUntil(
-        lambda: bool(window.interview_controller.latest and window.interview_controller.latest.results)
+        lambda: bool(app.controllers.interview.latest and app.controllers.interview.latest.results)
     )
-    latest = window.interview_controller.latest
+    latest = app.controllers.interview.latest
     assert latest is not None
     recording_id = latest.results[0].recording_id
-    kept = window.context.answers.find_by_recording(recording_id)
+    kept = app.context.answers.find_by_recording(recording_id)
     assert kept is not None
     assert kept.wav_path == take
     assert kept.question == OWN_QUESTION
 
     # Whisper transcribes the answer; the report can't be written without the language model.
-    qtbot.waitUntil(lambda: answer_failed(window), timeout=150_000)
+    qtbot.waitUntil(lambda: answer_failed(app), timeout=150_000)
     qtbot.waitUntil(lambda: answer_notes(view)[:1] == [TRANSCRIBED_NO_REPORT])
 
     # The feedback screen shows the transcript with its fillers, explains the missing report and
     # offers to check again; no traceback anywhere.
-    window.open_answer(recording_id)
+    app.open_answer(recording_id)
     qtbot.waitUntil(lambda: not window.feedback.banner.isHidden(), timeout=30_000)
     message = window.feedback.banner.text.text()
     assert message.startswith("The feedback report for this answer couldn't be written")
@@ -167,7 +169,7 @@ def test_without_a_model_the_app_says_so_and_still_records_and_transcribes(
     assert window.home.sessions.count() == 1
 
     # The same server, used as a team server by a second copy of the app with a pasted token.
-    sign_in_to_team_server(qtbot, window, workspace)
+    sign_in_to_team_server(qtbot, app, workspace)
 
     # Settings: the models' state is reported, and "delete all my data" leaves an empty account.
     click(window.nav[Screen.SETTINGS])

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop.composition.root import DesktopApp
 from desktop.qt import QLabel
 from desktop.settings import SettingKey
 from desktop.views.home import ID_ROLE
-from desktop.views.main_window import MainWindow, Screen
+from desktop.views.main_window import Screen
 from tests.desktop.journey import (
     Screenshot,
     click,
@@ -39,23 +40,24 @@ def language_model() -> bool:
     return True
 
 
-def report_finished(window: MainWindow) -> bool:
-    latest = window.interview_controller.latest
+def report_finished(app: DesktopApp) -> bool:
+    latest = app.controllers.interview.latest
     return bool(latest and latest.results and latest.results[0].feedback_status in ("complete", "failed"))
 
 
 @pytest.mark.timeout(3 * MODEL_SECONDS)
 def test_a_new_user_practises_with_the_model_without_a_terminal(
     qtbot: QtBot,
-    app_window: MainWindow,
+    fresh_app: DesktopApp,
     microphone: VirtualMicrophone,
     screenshot: Screenshot,
     tmp_path: Path,
 ) -> None:
-    window = app_window
-    window.context.settings.set_text(SettingKey.INPUT_DEVICE, "default")
+    app = fresh_app
+    window = app.window
+    app.context.settings.set_text(SettingKey.INPUT_DEVICE, "default")
 
-    window.start()
+    app.start()
     qtbot.waitUntil(lambda: current(window) is Screen.HOME, timeout=300_000)
     assert "Loading the language model" in window.startup.step_texts()
 
@@ -68,8 +70,8 @@ def test_a_new_user_practises_with_the_model_without_a_terminal(
     qtbot.waitUntil(lambda: current(window) is Screen.GAP, timeout=30_000)
 
     # The gap analysis, written by the model while the candidate watches.
-    qtbot.waitUntil(lambda: session_settled(window), timeout=MODEL_SECONDS * 1000)
-    session = window.gap_controller.latest
+    qtbot.waitUntil(lambda: session_settled(app), timeout=MODEL_SECONDS * 1000)
+    session = app.controllers.gap.latest
     assert session is not None
     assert session.gap_analysis is not None, session.failure_reason
     analysis = session.gap_analysis
@@ -82,7 +84,7 @@ def test_a_new_user_practises_with_the_model_without_a_terminal(
     # The interview: the questions written for this job, one at a time.
     view = window.interview
     qtbot.waitUntil(view.question_busy.isHidden, timeout=MODEL_SECONDS * 1000)
-    latest = window.interview_controller.latest
+    latest = app.controllers.interview.latest
     assert latest is not None
     questions = latest.generated_questions
     assert 3 <= len(questions) <= 10, latest.failure_reason
@@ -97,13 +99,13 @@ def test_a_new_user_practises_with_the_model_without_a_terminal(
     qtbot.waitUntil(lambda: "Answer sent" in view.take_note.text(), timeout=60_000)
 
     # The report: transcription, then the model's judgement with the numbers computed in code.
-    qtbot.waitUntil(lambda: report_finished(window), timeout=MODEL_SECONDS * 1000)
-    latest = window.interview_controller.latest
+    qtbot.waitUntil(lambda: report_finished(app), timeout=MODEL_SECONDS * 1000)
+    latest = app.controllers.interview.latest
     assert latest is not None
     result = latest.results[0]
     assert result.feedback_status == "complete", result
     assert result.question == questions[1]
-    window.open_answer(result.recording_id)
+    app.open_answer(result.recording_id)
     feedback = window.feedback
     qtbot.waitUntil(feedback.export.isEnabled, timeout=30_000)
     assert feedback.detail is not None

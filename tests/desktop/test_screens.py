@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.answers.store import SavedAnswer
 from desktop.audio.backend import InputDevice
+from desktop.composition.root import DesktopApp
 from desktop.connection.model_status import ModelStatus
 from desktop.controllers.home import History
 from desktop.controllers.practice import ResumeCheck
@@ -177,7 +178,7 @@ def test_settings_screen(window: MainWindow, screenshot: Screenshot, tmp_path: P
 
 
 def test_interview_screen_with_generated_questions(
-    qtbot: QtBot, window: MainWindow, screenshot: Screenshot
+    qtbot: QtBot, signed_in_app: DesktopApp, screenshot: Screenshot
 ) -> None:
     questions = [
         "Tell me about a time you led a migration that other teams depended on.",
@@ -187,10 +188,12 @@ def test_interview_screen_with_generated_questions(
         "Describe a disagreement with a product manager and how you resolved it.",
         "Tell me about a decision you made with incomplete information.",
     ]
+    app = signed_in_app
+    window, flow = app.window, app.controllers.answer_flow
     window.interview.reset()
-    window.answer_flow.set_session(samples.SESSION_ID)
+    flow.set_session(samples.SESSION_ID)
     window.interview.show_session(samples.session_status(questions))
-    window.interview.show_devices(window.context.audio.input_devices() if window.context.audio else [], "")
+    window.interview.show_devices(app.context.audio.input_devices() if app.context.audio else [], "")
     window.interview.next.click()
     window.interview.next.click()
     present(window, Screen.INTERVIEW, 860)
@@ -199,7 +202,7 @@ def test_interview_screen_with_generated_questions(
     qtbot.wait(1_200)
     assert window.interview.position.text() == "Question 3 of 6"
     screenshot(window, "interview-questions")
-    with qtbot.waitSignal(window.answer_flow.take_ready, timeout=5_000):
+    with qtbot.waitSignal(flow.take_ready, timeout=5_000):
         window.interview.record.click()
 
 

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from app.core.config import Settings
 from desktop.api.client import ApiClient
 from desktop.api.errors import UserFacingError
+from desktop.composition.build import build_app
 from desktop.connection.browser_signin import AuthorizationCode, Pkce
 from desktop.context import AppContext
 from desktop.controllers.connection import browser_sign_in_providers, exchange_code
@@ -54,12 +55,13 @@ def account(oauth_provider: LocalOAuthProvider) -> Iterator[Account]:
 def team_window(qtbot: QtBot, context: AppContext, team_api_url: str) -> Iterator[MainWindow]:
     context.settings.mode = Mode.TEAM
     context.settings.set_text(SettingKey.SERVER_URL, team_api_url)
-    window = MainWindow(context)
+    app = build_app(context)
+    window = app.window
     qtbot.addWidget(window)
     window.resize(1180, 820)
     window.show()
     qtbot.waitExposed(window)
-    window.start()
+    app.start()
     yield window
     window.close()
     qtbot.waitUntil(lambda: not context.runner.busy, timeout=30_000)
@@ -137,16 +139,17 @@ def test_a_user_signs_in_through_oauth_against_a_shared_server(
         checked.close()
 
     # The token is remembered: the next start signs in without a browser.
-    again = MainWindow(
+    again_app = build_app(
         AppContext(settings=context.settings, runner=context.runner, data_dir=context.data_dir, audio=None)
     )
+    again = again_app.window
     qtbot.addWidget(again)
     with system_browser() as browser:
-        again.start()
-        qtbot.waitUntil(lambda: again.context.user is not None, timeout=10_000)
+        again_app.start()
+        qtbot.waitUntil(lambda: again_app.context.user is not None, timeout=10_000)
         assert browser.opened == []
     assert current(again) is Screen.HOME
-    again.context.replace_client(None)
+    again_app.context.replace_client(None)
     # This window is closed here, as the fixture closes its own: what it started on reaching the home
     # screen reports back through the shared runner, and a report that reaches a window qtbot has
     # already deleted is an error in Qt's event loop ("Signal source has been deleted").

@@ -9,12 +9,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from bundled_services.provisioning import embedding_model, whisper_model
+from desktop.composition.build import build_app
 from desktop.context import AppContext
 from desktop.controllers.model_setup import PROGRESS_SCALE, ModelSetupController, needs_model_setup
 from desktop.qt import QSettings
 from desktop.settings import AppSettings
 from desktop.tasks import TaskRunner
-from desktop.views.main_window import MainWindow
 from desktop.views.model_setup import ModelSetupView
 from tests.desktop.embedded_env import inherited_server_settings
 from tests.installer.conftest import SMALL
@@ -118,12 +118,13 @@ def test_the_window_opens_on_the_first_run_screen_and_closes_from_it(
     data_dir.mkdir()
     context = AppContext(settings=settings, runner=runner, data_dir=data_dir, audio=None)
     # As in the bundle: the models are missing and there is no pip to fetch them with.
-    window = MainWindow(context, can_download_models=False)
+    app = build_app(context, can_download_models=False)
+    window = app.window
     qtbot.addWidget(window)
     window.show()
-    window.start()
+    app.start()
     assert window.pages.currentWidget() is window.model_setup
-    assert not window.connection.embedded.starting, "the stack waits for its models"
+    assert not app.controllers.connection.embedded.starting, "the stack waits for its models"
     assert "Whisper base" in window.model_setup.needed.text()
     # Closing from here (no stack to stop) closes the window rather than leaving it half-closed.
     window.close()

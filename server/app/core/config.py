@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.schemas import limits
+
 MIN_SECRET_LENGTH = 32
 
 
@@ -65,13 +67,14 @@ class Settings(BaseSettings):
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=60 * 24 * 30, gt=0)
 
     # FILE UPLOAD LIMITS
-    MAX_RESUME_FILE_SIZE_MB: float = Field(default=5, gt=0)
-    MAX_AUDIO_FILE_SIZE_MB: float = Field(default=50, gt=0)
-    ALLOWED_RESUME_EXTENSIONS: Annotated[list[str], NoDecode] = [".pdf", ".docx"]
-    ALLOWED_AUDIO_EXTENSIONS: Annotated[list[str], NoDecode] = [".mp3", ".wav", ".m4a", ".webm"]
+    # The defaults live in app.schemas.limits, where the desktop client reads them too.
+    MAX_RESUME_FILE_SIZE_MB: float = Field(default=limits.DEFAULT_MAX_RESUME_FILE_SIZE_MB, gt=0)
+    MAX_AUDIO_FILE_SIZE_MB: float = Field(default=limits.DEFAULT_MAX_AUDIO_FILE_SIZE_MB, gt=0)
+    ALLOWED_RESUME_EXTENSIONS: Annotated[list[str], NoDecode] = list(limits.DEFAULT_RESUME_EXTENSIONS)
+    ALLOWED_AUDIO_EXTENSIONS: Annotated[list[str], NoDecode] = list(limits.DEFAULT_AUDIO_EXTENSIONS)
     # (added) An answer longer than this is refused at upload, read from the container's header when it
     # tells, else while decoding (stopping there): nobody's interview answer runs a quarter of an hour.
-    MAX_ANSWER_MINUTES: float = Field(default=15, gt=0)
+    MAX_ANSWER_MINUTES: float = Field(default=limits.DEFAULT_MAX_ANSWER_MINUTES, gt=0)
     # (added) A resume is read in a child process with these limits, so a hostile file costs the child.
     RESUME_READER_MEMORY_MB: int = Field(default=512, ge=128)
     RESUME_READER_CPU_SECONDS: int = Field(default=20, gt=0)

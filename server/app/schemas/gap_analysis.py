@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from app.schemas.limits import JOB_DESCRIPTION_MAX_CHARS, JOB_DESCRIPTION_MIN_CHARS
 from app.schemas.status import SessionState
 from app.schemas.text import PlainText
 
@@ -36,7 +37,9 @@ class GapAnalysis(BaseModel):
 
 class GapAnalysisRequest(BaseModel):
     resume_id: UUID
-    job_description: PlainText = Field(min_length=50, max_length=5000)
+    job_description: PlainText = Field(
+        min_length=JOB_DESCRIPTION_MIN_CHARS, max_length=JOB_DESCRIPTION_MAX_CHARS
+    )
 
 
 class GapAnalysisAccepted(BaseModel):

@@ -7,8 +7,6 @@ from pydantic import BaseModel
 from app.schemas.feedback import FeedbackReport
 from app.schemas.session import FeedbackState
 
-MAX_QUESTION_LENGTH = 1000
-
 
 class RecordingSubmitResponse(BaseModel):
     recording_id: UUID

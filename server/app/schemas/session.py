@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from app.schemas.feedback import FeedbackReport
 from app.schemas.gap_analysis import GapAnalysis
+from app.schemas.limits import JOB_DESCRIPTION_MAX_CHARS, JOB_DESCRIPTION_MIN_CHARS
 from app.schemas.status import FeedbackState, SessionState, as_state
 from app.schemas.text import PlainText
 
@@ -14,7 +15,9 @@ __all__ = ["FeedbackState", "SessionState", "as_state"]
 
 class SessionCreateRequest(BaseModel):
     resume_id: UUID
-    job_description: PlainText = Field(min_length=50, max_length=5000)
+    job_description: PlainText = Field(
+        min_length=JOB_DESCRIPTION_MIN_CHARS, max_length=JOB_DESCRIPTION_MAX_CHARS
+    )
 
 
 class SessionCreateResponse(BaseModel):

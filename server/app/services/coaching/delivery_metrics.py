@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-FILLER_WORDS: tuple[str, ...] = ("um", "uh", "like", "you know", "sort of", "kind of")
+from app.schemas.delivery import FILLER_WORDS, IDEAL_WPM_HIGH, IDEAL_WPM_LOW, WORD_PATTERN
+
 BASELINE_WORDS_PER_SECOND = 2.5  # the spec's 150 WPM baseline when the duration is unknown
-IDEAL_WPM_LOW = 140.0
-IDEAL_WPM_HIGH = 160.0
 STAR_COMPONENT_POINTS = (25, 15, 5, 0)
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+_WORD = re.compile(WORD_PATTERN)
 _FILLER_PHRASES = tuple(tuple(filler.split()) for filler in FILLER_WORDS)
 # Longest phrases first, so "you know" is one occurrence and never also two words.
 _FILLERS_LONGEST_FIRST = sorted(_FILLER_PHRASES, key=len, reverse=True)

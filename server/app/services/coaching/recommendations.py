@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.schemas.delivery import IDEAL_WPM_HIGH, IDEAL_WPM_LOW
 from app.services.coaching import delivery_metrics
 from app.services.coaching.coverage import Coverage
 from app.services.coaching.cues import specifics
@@ -149,7 +150,7 @@ def _delivery_findings(transcript: str, metrics: delivery_metrics.RawDeliveryMet
         found.append(Finding("fillers", advice, "avoiding filler words"))
     wpm = round(metrics.words_per_minute)
     if metrics.pace_rating < PACE_RATING_FLOOR:
-        if wpm < delivery_metrics.IDEAL_WPM_LOW:
+        if wpm < IDEAL_WPM_LOW:
             advice = (
                 f"Speak a little faster: at {wpm} words a minute you are below the 140 to 160 "
                 "that sounds assured."
@@ -230,7 +231,7 @@ def measured_facts(transcript: str, metrics: delivery_metrics.RawDeliveryMetrics
     counts = " ".join(str(count) for count in _filler_counts(transcript).values())
     return (
         f"{round(metrics.words_per_minute)} {round(metrics.duration_seconds)} {metrics.filler_word_count} "
-        f"{counts} {delivery_metrics.IDEAL_WPM_LOW:g} {delivery_metrics.IDEAL_WPM_HIGH:g}"
+        f"{counts} {IDEAL_WPM_LOW:g} {IDEAL_WPM_HIGH:g}"
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.services.coaching.delivery_metrics import FILLER_WORDS
+from app.schemas.delivery import FILLER_WORDS
 
 # A spoken run-on sentence carries several STAR parts joined by "and then", "so" or ", and I": past
 # this many words it is cut at those joints, so a quote is one part of the story and not all of it

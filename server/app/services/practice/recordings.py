@@ -12,7 +12,8 @@ from app.core.config import Settings
 from app.core.errors import invalid_input, not_found
 from app.db.models import Feedback, InterviewSession, Recording, User
 from app.schemas.feedback import FeedbackReport
-from app.schemas.recording import MAX_QUESTION_LENGTH, RecordingDetail
+from app.schemas.limits import MAX_QUESTION_LENGTH
+from app.schemas.recording import RecordingDetail
 from app.schemas.session import as_state
 from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
 from app.services.practice.audio import AudioError, probe_duration_seconds
