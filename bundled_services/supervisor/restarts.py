@@ -3,7 +3,7 @@
 A dead worker's unfinished jobs are handed back to the queue before the new worker starts; a service
 that cannot come back is retried on the next check, and one that crashes more than `RESTART_LIMIT`
 times within `RESTART_WINDOW_SECONDS` ends the watch with `ServiceCrashLoopError`. `EmbeddedStack`
-inherits this part and holds the state it uses.
+holds one and hands it its lock.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 from bundled_services.launchers.broker import BrokerHandle, requeue_unacknowledged
 from bundled_services.launchers.postgres import PostgresHandle
@@ -32,23 +33,27 @@ class ServiceCrashLoopError(ServiceStartError):
     """A service kept crashing right after every restart."""
 
 
-class CrashRestarts:
-    """Restarting the stack's crashed services: a part of `EmbeddedStack`, which sets what it declares."""
+class Watched(Protocol):
+    """What the watch reads of the stack it restarts."""
 
     postgres: PostgresHandle | None
     broker: BrokerHandle | None
-    _guard: threading.RLock
-    _restarts: dict[str, collections.deque[float]]
 
     @property
-    def logs_dir(self) -> Path:
-        raise NotImplementedError
+    def logs_dir(self) -> Path: ...
 
-    def _managed(self) -> Iterator[ManagedProcess]:
-        raise NotImplementedError
+    def managed(self) -> Iterator[ManagedProcess]: ...
 
-    def _record_processes(self) -> None:
-        raise NotImplementedError
+    def record_processes(self) -> None: ...
+
+
+class CrashRestarts:
+    """Restarts the stack's crashed services, under the stack's own lock, and counts each restart."""
+
+    def __init__(self, stack: Watched, guard: threading.RLock) -> None:
+        self._stack = stack
+        self._guard = guard
+        self._restarts: dict[str, collections.deque[float]] = {}
 
     def _count_restart(self, name: str) -> None:
         now = time.monotonic()
@@ -58,7 +63,7 @@ class CrashRestarts:
         if len(recent) >= RESTART_LIMIT:
             raise ServiceCrashLoopError(
                 f"{name} crashed {len(recent) + 1} times within {RESTART_WINDOW_SECONDS / 60:.0f} minutes; "
-                f"not restarting it again. Its log is in {self.logs_dir}."
+                f"not restarting it again. Its log is in {self._stack.logs_dir}."
             )
         recent.append(now)
 
@@ -69,13 +74,13 @@ class CrashRestarts:
         """
         with self._guard:
             restarted: list[str] = []
-            postgres = self.postgres
+            postgres = self._stack.postgres
             if postgres is not None and not postgres.running():
                 logger.error("database stopped unexpectedly; restarting it")
                 self._count_restart("database")
                 if self._try_restart("database", postgres.restart):
                     restarted.append("database")
-            for process in list(self._managed()):
+            for process in list(self._stack.managed()):
                 if process.running():
                     continue
                 logger.error(
@@ -90,7 +95,7 @@ class CrashRestarts:
                 if self._try_restart(process.name, process.start):
                     restarted.append(process.name)
             if restarted:
-                self._record_processes()
+                self._stack.record_processes()
             return restarted
 
     def _try_restart(self, name: str, restart: Callable[[], None]) -> bool:
@@ -110,7 +115,7 @@ class CrashRestarts:
         the dead one's. With the broker itself restarting, wait for it; if it does not come back, the
         worker is left down until the next check rather than started without its jobs.
         """
-        broker = self.broker
+        broker = self._stack.broker
         if broker is None:
             return True
         deadline = time.monotonic() + BROKER_WAIT_SECONDS

@@ -8,7 +8,6 @@ dir, and stops everything in reverse order, PostgreSQL last. A start may be aban
 
 from __future__ import annotations
 
-import collections
 import logging
 import os
 import subprocess
@@ -89,7 +88,7 @@ def make_private_dir(path: Path) -> None:
 
 
 @dataclass
-class EmbeddedStack(CrashRestarts):
+class EmbeddedStack:
     data_dir: Path
     api_port: int | None = None
     on_progress: Callable[[str], None] = field(default=lambda message: logger.info("%s", message))
@@ -110,7 +109,14 @@ class EmbeddedStack(CrashRestarts):
     _interruptible: bool = False
     # "stopped", "starting", "running" or "stopping": what a signal handler may do depends on it.
     phase: str = "stopped"
-    _restarts: dict[str, collections.deque[float]] = field(default_factory=dict)
+    _watch: CrashRestarts = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._watch = CrashRestarts(self, self._guard)
+
+    def restart_crashed(self) -> list[str]:
+        """Restart every service that has died; returns the names restarted (`CrashRestarts`)."""
+        return self._watch.restart_crashed()
 
     @property
     def logs_dir(self) -> Path:
@@ -183,12 +189,12 @@ class EmbeddedStack(CrashRestarts):
         self.on_progress("Starting the database")
         self.postgres = start_postgres(self.data_dir / "postgres")
         self.postgres.create_database(DATABASE_NAME)
-        self._record_processes()
+        self.record_processes()
         self.on_progress("Starting the job broker")
         self.broker = start_broker(
             self.data_dir / "broker", log_path=self.logs_dir / "broker.log", password=secrets.broker_password
         )
-        self._record_processes()
+        self.record_processes()
         self.on_progress("Starting the file store")
         self.object_store = start_object_store(
             self.data_dir / "objects",
@@ -196,7 +202,7 @@ class EmbeddedStack(CrashRestarts):
             access_key=secrets.s3_access_key,
             secret_key=secrets.s3_secret_key,
         )
-        self._record_processes()
+        self.record_processes()
         self.server_env = {
             **OFFLINE_ENVIRONMENT,
             "DATABASE_URL": self.postgres.async_url(DATABASE_NAME),
@@ -232,7 +238,7 @@ class EmbeddedStack(CrashRestarts):
         if speech_model is not None:
             self.on_progress("Loading the speech recognition model")
             self.speech = spawn_speech_server(speech_model, self.logs_dir / "speech.log", port=free_port())
-            self._record_processes()
+            self.record_processes()
         if language_model is not None:
             self.on_progress("Loading the language model")
             self.llm = spawn_llm_server(
@@ -242,7 +248,7 @@ class EmbeddedStack(CrashRestarts):
                 model_alias=language_model.stem,
                 threads=generation_threads(),
             )
-            self._record_processes()
+            self.record_processes()
             if "LLM_REQUEST_TIMEOUT_SECONDS" not in os.environ:
                 # This server answers one request at a time and finishes a request its client gave up
                 # on: a timeout and retry only queue a second copy of the work behind the first. So
@@ -278,7 +284,7 @@ class EmbeddedStack(CrashRestarts):
             )
             self.server_env["LOCAL_LLM_API_BASE"] = self.llm.api_base
             self.server_env["LOCAL_LLM_MODEL_NAME"] = self.llm.model_alias
-        self._record_processes()
+        self.record_processes()
 
     def _start_worker_and_api(self) -> None:
         """Start both at once (each imports the whole server, seconds of CPU) and probe both."""
@@ -292,7 +298,7 @@ class EmbeddedStack(CrashRestarts):
             api = api_server(port, self.logs_dir / "api.log", self._child_env())
             api.start()
             self.processes.append(api)
-            self._record_processes()
+            self.record_processes()
             try:
                 with self._waiting():
                     api.wait_ready(partial(http_ok, port, "/health"), timeout=API_START_TIMEOUT_SECONDS)
@@ -342,15 +348,15 @@ class EmbeddedStack(CrashRestarts):
         if result.returncode != 0:
             raise ServiceStartError(f"`{command}` failed:\n{result.stderr[-3000:]}")
 
-    def _managed(self) -> Iterator[ManagedProcess]:
+    def managed(self) -> Iterator[ManagedProcess]:
         """Every child process, dependencies first."""
         for handle in (self.broker, self.object_store, self.speech, self.llm):
             if handle is not None:
                 yield handle.process
         yield from self.processes
 
-    def _record_processes(self) -> None:
-        pids = [(process.name, process.pid) for process in self._managed() if process.pid is not None]
+    def record_processes(self) -> None:
+        pids = [(process.name, process.pid) for process in self.managed() if process.pid is not None]
         leftovers.record(self.data_dir, pids)
 
     def stop(self) -> None:
