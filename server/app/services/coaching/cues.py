@@ -152,11 +152,6 @@ def role_cues(text: str) -> dict[str, float]:
     return cues
 
 
-def hypothetical(text: str) -> bool:
-    """Whether the unit says what one would, could or usually does: no experience, so no STAR part."""
-    return _HYPOTHETICAL.search(without_fillers(text).replace(",", "")) is not None
-
-
 def _actions(text: str) -> int:
     first = _ACTION.search(text)
     return len(_ACTION.findall(text)) + (len(_SERIES.findall(text, first.end())) if first else 0)
