@@ -11,20 +11,22 @@ import pytest
 from app.services.coaching import delivery_metrics
 from app.services.coaching.coverage import coverage, star_quality
 from app.services.coaching.cues import LABELS, role_cues
-from app.services.coaching.evidence import label_units, read_bank, star_bank
+from app.services.coaching.evidence import in_story_order, label_units, read_bank, star_bank
 from app.services.coaching.facts import invented_facts
 from app.services.coaching.improved_answer import MISSING_PROMPTS, THIN_PROMPTS, improved_answer
 from app.services.coaching.recommendations import find_findings
 from app.services.coaching.relevance import (
+    CLEARLY_OFF,
     CLEARLY_ON,
     OFF_THEME,
+    NamedEvent,
     ThemeReading,
     judge_relevance,
+    named_event,
     question_bank,
     read_demands,
     read_questions,
     read_themes,
-    unmet_demand,
 )
 from app.services.coaching.report import component_text, relevance_explanation
 from app.services.coaching.transcript import Unit, split_units, without_fillers
@@ -257,31 +259,84 @@ NO_MISTAKE = (
 )
 
 
+# Written for this test: mistakes told without the word, the way candidates tell them.
+UNNAMED_MISTAKES = (
+    "I pushed the config change without testing it on a copy of the data, and checkout broke for an hour.",
+    "It was on me: the deploy script was mine, so I rolled it back and added a dry run.",
+    "I added a guard so that no migration could lock a large table that way again.",
+)
+
+MISTAKE_TOLD = NamedEvent("a mistake", True)
+
+
 @pytest.mark.parametrize(
-    ("question", "answer", "unmet"),
+    ("question", "answer", "event"),
     [
-        ("Tell me about a time you made a mistake at work.", TOLD_MISTAKE, None),
-        ("Tell me about a time you made a mistake at work.", NO_MISTAKE, "a mistake"),
-        ("Describe a disagreement you had with your manager.", NO_MISTAKE, "a disagreement"),
-        ("Describe a disagreement you had with your manager.", "I told her I was not convinced.", None),
-        ("What is the hardest feedback you have received?", NO_MISTAKE, "feedback"),
-        ("Tell me about a difficult stakeholder you worked with.", NO_MISTAKE, "a difficult stakeholder"),
+        ("Tell me about a time you made a mistake at work.", TOLD_MISTAKE, NamedEvent("a mistake", True)),
+        *(("Tell me about a mistake you made.", told, MISTAKE_TOLD) for told in UNNAMED_MISTAKES),
+        ("Tell me about a time you made a mistake at work.", NO_MISTAKE, NamedEvent("a mistake", False)),
+        ("Describe a disagreement you had with your boss.", NO_MISTAKE, NamedEvent("a disagreement", False)),
+        (
+            "Describe a disagreement you had with your manager.",
+            "I told her I was not convinced.",
+            NamedEvent("a disagreement", True),
+        ),
+        ("What is the hardest feedback you have received?", NO_MISTAKE, NamedEvent("feedback", False)),
+        (
+            "How did you use customer feedback?",
+            "Support complaints about the date picker doubled, so I rebuilt it.",
+            NamedEvent("feedback", True),
+        ),
+        (
+            "Tell me about a project that failed.",
+            "Only nine people used the bot in a month, so we retired it.",
+            NamedEvent("a failure", True),
+        ),
+        (
+            "Tell me about a difficult stakeholder you worked with.",
+            NO_MISTAKE,
+            NamedEvent("a difficult stakeholder", False),
+        ),
         # A question naming no event asks for none.
         ("Tell me about a time you improved a build pipeline.", NO_MISTAKE, None),
     ],
 )
 def test_a_question_naming_an_event_wants_the_answer_to_speak_of_one(
-    question: str, answer: str, unmet: str | None
+    question: str, answer: str, event: NamedEvent | None
 ) -> None:
-    assert unmet_demand(question, answer) == unmet
+    assert named_event(question, answer) == event
 
 
-def test_an_unmet_demand_decides_where_similarity_is_unclear_and_is_named_to_the_candidate() -> None:
-    verdict = judge_relevance(CLEARLY_ON - 0.05, True, None, "a mistake")
-    assert (verdict.answers_question, verdict.decided_by) == (False, "demand")
-    assert "never speaks of a mistake" in relevance_explanation(verdict, "Tell me about a mistake you made?")
-    # A clear similarity is not overruled by a missing word: the story may tell it otherwise.
-    assert judge_relevance(CLEARLY_ON + 0.05, True, None, "a mistake").answers_question
+def test_the_event_a_question_names_decides_relevance_both_ways_however_similar() -> None:
+    unmet = judge_relevance(CLEARLY_ON + 0.2, True, None, NamedEvent("a mistake", False))
+    assert (unmet.answers_question, unmet.decided_by, unmet.unmet_demand) == (False, "demand", "a mistake")
+    assert "never speaks of a mistake" in relevance_explanation(unmet, "Tell me about a mistake you made?")
+    # A story that tells the event answers it, however far a garbled transcript reads from the question.
+    told = judge_relevance(CLEARLY_OFF - 0.1, False, None, NamedEvent("a mistake", True))
+    assert (told.answers_question, told.decided_by, told.unmet_demand) == (True, "demand", None)
+    # Themes that run against the question's still say it is about something else.
+    against = ThemeReading(agreement=OFF_THEME - 0.05, answer_theme="tight-deadline")
+    assert not judge_relevance(0.45, True, against, NamedEvent("a mistake", True)).answers_question
+
+
+def _scores(**given: float) -> dict[str, float]:
+    return {"situation": 0.0, "task": 0.0, "action": 0.0, "result": 0.0, "other": 0.0, **given}
+
+
+def test_a_unit_between_two_parts_leans_to_story_order_and_a_clear_step_back_stays() -> None:
+    story = [
+        _scores(situation=1.0),
+        # Nearly as much situation as result, said before the task and the actions.
+        _scores(situation=0.5, result=0.55),
+        _scores(task=1.0),
+        _scores(action=1.0),
+        _scores(result=1.0),
+        # A clear task after the result ("my job now is...") keeps its label.
+        _scores(task=1.0, result=0.1),
+    ]
+    assert in_story_order(story, backward=0.0)[1] == "result"
+    ordered = ["situation", "situation", "task", "action", "result", "task"]
+    assert in_story_order(story, backward=0.2) == ordered
 
 
 def test_the_demands_file_is_read_whole_and_a_bad_line_is_refused(tmp_path: Path) -> None:

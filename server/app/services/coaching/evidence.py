@@ -32,6 +32,7 @@ class Weights:
     cue: float = 0.5
     model: float = 0.3
     position: float = 0.3
+    backward: float = 0.2
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -119,7 +120,7 @@ def label_units(
     if model_labels is not None and len(model_labels) != len(units):
         raise ValueError("the model's labels must match the units one to one")
     neighbours = neighbour_scores(vectors, bank, weights) if len(units) else []
-    labelled: list[LabelledUnit] = []
+    scores: list[dict[str, float]] = []
     for index, unit in enumerate(units):
         cues = role_cues(unit.text)
         prior = _position_prior(index, len(units))
@@ -131,9 +132,33 @@ def label_units(
         }
         if model_labels is not None:
             combined[model_labels[index]] += weights.model
-        label = max(LABELS, key=lambda name: combined[name])
-        labelled.append(LabelledUnit(unit=unit, label=label, scores=combined))
-    return labelled
+        scores.append(combined)
+    labels = in_story_order(scores, weights.backward)
+    return [
+        LabelledUnit(unit=unit, label=label, scores=combined)
+        for unit, label, combined in zip(units, labels, scores, strict=True)
+    ]
+
+
+def in_story_order(scores: Sequence[dict[str, float]], backward: float) -> list[str]:
+    """The labels with the highest total score, less `backward` for each step back in STAR order
+    (a result, then a task): stories mostly run forward, so a unit between two of the same part
+    leans to it. "Other" leaves the order where it was."""
+    order = {label: rank for rank, label in enumerate(COMPONENTS)}
+    # best[state] = (total, labels so far); state is the furthest STAR part said so far, -1 for none.
+    best: dict[int, tuple[float, list[str]]] = {-1: (0.0, [])}
+    for combined in scores:
+        step: dict[int, tuple[float, list[str]]] = {}
+        for state, (total, path) in best.items():
+            for label in LABELS:
+                rank = order.get(label)
+                penalty = backward if rank is not None and rank < state else 0.0
+                after = state if rank is None else max(state, rank)
+                candidate = (total + combined[label] - penalty, [*path, label])
+                if after not in step or candidate[0] > step[after][0]:
+                    step[after] = candidate
+        best = step
+    return max(best.values(), key=lambda entry: entry[0])[1]
 
 
 def evidence_by_component(labelled: Sequence[LabelledUnit]) -> dict[str, list[Unit]]:

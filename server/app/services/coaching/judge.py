@@ -17,7 +17,7 @@ from app.services.coaching.evidence import (
 from app.services.coaching.improved_answer import improved_answer
 from app.services.coaching.reading import AnswerReading, model_labels, model_says_yes
 from app.services.coaching.recommendations import Search, find_findings, measured_facts, recommendations
-from app.services.coaching.relevance import judge_relevance, question_bank, read_themes, unmet_demand
+from app.services.coaching.relevance import judge_relevance, named_event, question_bank, read_themes
 from app.services.coaching.report import Judgement, relevance_explanation
 from app.services.coaching.transcript import Unit
 from app.services.embedding import EmbeddingService, unit_rows
@@ -41,8 +41,8 @@ async def judge_answer(
     coverages = {component: coverage(component, evidence[component]) for component in COMPONENTS}
     similarity = float(max(vectors[1:] @ vectors[0]))
     themes = read_themes(vectors[0], vectors[1], await question_bank(embeddings))
-    unmet = unmet_demand(question, transcript)
-    verdict = judge_relevance(similarity, model_says_yes(reading), themes, unmet)
+    event = named_event(question, transcript)
+    verdict = judge_relevance(similarity, model_says_yes(reading), themes, event)
     found = find_findings(question, transcript, units, evidence, coverages, verdict.answers_question, metrics)
     sources = [transcript, question, resume_text or "", measured_facts(transcript, metrics)]
     return Judgement(

@@ -73,13 +73,22 @@ def read_demands(path: Path = DEMANDS_PATH) -> tuple[Demand, ...]:
     return tuple(demands)
 
 
-def unmet_demand(question: str, answer: str) -> str | None:
-    """The first event the question asks for by name that the answer never speaks of."""
+@dataclass(frozen=True, slots=True)
+class NamedEvent:
+    what: str  # the event the question asks for by name ("a mistake")
+    told: bool  # whether the answer speaks of one
+
+
+def named_event(question: str, answer: str) -> NamedEvent | None:
+    """The event the question asks for by name and whether the answer tells of it (an event it
+    never speaks of first, when the question names several); None when it names none."""
     asked, told = question.lower(), answer.lower()
-    for demand in read_demands():
-        if demand.asked.search(asked) and not demand.told.search(told):
-            return demand.what
-    return None
+    events = [
+        NamedEvent(demand.what, demand.told.search(told) is not None)
+        for demand in read_demands()
+        if demand.asked.search(asked)
+    ]
+    return next((event for event in events if not event.told), events[0] if events else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,15 +155,19 @@ def judge_relevance(
     similarity: float,
     model_says_yes: bool | None,
     themes: ThemeReading | None = None,
-    unmet: str | None = None,
+    event: NamedEvent | None = None,
 ) -> RelevanceVerdict:
     if themes is not None and themes.agreement < OFF_THEME:
         return RelevanceVerdict(False, similarity, "themes", themes.answer_theme)
+    # The event the question names decides before similarity, both ways: a story about something
+    # else shares the question's vocabulary ("production", "the database") without the event, and a
+    # story with the event answers it however far a garbled transcript reads from the question.
+    if event is not None:
+        return RelevanceVerdict(
+            event.told, similarity, "demand", unmet_demand=None if event.told else event.what
+        )
     if similarity >= CLEARLY_ON:
         return RelevanceVerdict(True, similarity, "similarity")
-    # Where similarity is unclear, the event the question names decides before the model's vote.
-    if unmet is not None:
-        return RelevanceVerdict(False, similarity, "demand", unmet_demand=unmet)
     if similarity < CLEARLY_OFF:
         return RelevanceVerdict(False, similarity, "similarity")
     if model_says_yes is not None:
