@@ -67,9 +67,9 @@ async def test_submit_answers_202_measures_duration_and_enqueues(
     assert row.audio_duration_seconds == pytest.approx(3.5, abs=0.01)
     assert row.audio_storage_path.startswith(f"recordings/{alice.user.id}/")
     assert await storage.exists(row.audio_storage_path)
-    interview = await db.get(InterviewSession, uuid.UUID(session_id))
-    assert interview is not None
-    assert interview.status == "processing"
+    session = await db.get(InterviewSession, uuid.UUID(session_id))
+    assert session is not None
+    assert session.status == "processing"
     assert queued_tasks(broker) == [("workers.transcription.process_recording", [recording_id])]
 
     detail = await api.get(f"/api/v1/recordings/{recording_id}", headers=alice.headers)

@@ -74,15 +74,15 @@ async def generate_feedback(context: JobContext, recording_id: uuid.UUID) -> Non
             return
         if recording.feedback_status in ("complete", "failed"):
             return
-        interview = await db.get(InterviewSession, recording.session_id)
-        if interview is None:
+        session = await db.get(InterviewSession, recording.session_id)
+        if session is None:
             return
         transcript = (recording.transcript or "").strip()
         question = recording.question_text
         duration = recording.audio_duration_seconds
-        user_id = interview.user_id
-        session_id = interview.id
-        resume = await db.get(Resume, interview.resume_id) if interview.resume_id else None
+        user_id = session.user_id
+        session_id = session.id
+        resume = await db.get(Resume, session.resume_id) if session.resume_id else None
         resume_text = resume.parsed_text if resume is not None else None
 
     metrics = delivery_metrics.analyze(transcript, duration)

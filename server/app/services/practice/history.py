@@ -46,15 +46,15 @@ async def list_sessions(db: AsyncSession, user: User) -> list[SessionSummary]:
     )
     return [
         SessionSummary(
-            session_id=interview.id,
-            status=as_state(interview.status),
-            created_at=interview.created_at,
-            resume_id=interview.resume_id,
-            title=_title(interview.job_description),
-            question_count=len(interview.generated_questions),
+            session_id=session.id,
+            status=as_state(session.status),
+            created_at=session.created_at,
+            resume_id=session.resume_id,
+            title=_title(session.job_description),
+            question_count=len(session.generated_questions),
             answer_count=int(answer_count),
         )
-        for interview, answer_count in rows.tuples()
+        for session, answer_count in rows.tuples()
     ]
 
 

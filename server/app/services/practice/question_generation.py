@@ -162,18 +162,18 @@ async def write_questions(
 
 async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None:
     async with context.session_factory() as db:
-        interview = await db.get(InterviewSession, session_id)
-        if interview is None:
+        session = await db.get(InterviewSession, session_id)
+        if session is None:
             logger.info("session %s no longer exists; no questions to write", session_id)
             return
-        if interview.generated_questions:
+        if session.generated_questions:
             return
-        resume = await db.get(Resume, interview.resume_id) if interview.resume_id else None
+        resume = await db.get(Resume, session.resume_id) if session.resume_id else None
         if resume is None or not resume.parsed_text:
             raise PermanentJobError("The session's resume was deleted; start a new session")
         resume_text, resume_id = resume.parsed_text, resume.id
-        job_description, user_id = interview.job_description, interview.user_id
-        stored_analysis = interview.gap_analysis
+        job_description, user_id = session.job_description, session.user_id
+        stored_analysis = session.gap_analysis
 
     tools = AgentTools(
         session_factory=context.session_factory,
@@ -183,11 +183,11 @@ async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None
     if stored_analysis is None:
         analysis = await analyze_gaps(context, tools, resume_text, job_description)
         async with context.session_factory() as db:
-            interview = await db.get(InterviewSession, session_id, with_for_update=True)
-            if interview is None:
+            session = await db.get(InterviewSession, session_id, with_for_update=True)
+            if session is None:
                 return
             # Committed on its own: a retry of the questions does not redo the analysis.
-            interview.gap_analysis = analysis.model_dump(mode="json")
+            session.gap_analysis = analysis.model_dump(mode="json")
             await db.commit()
     else:
         analysis = GapAnalysis.model_validate(stored_analysis)
@@ -196,10 +196,10 @@ async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None
         context, tools, session_id, resume_id, build_prompt(resume_text, job_description, analysis), analysis
     )
     async with context.session_factory() as db:
-        interview = await db.get(InterviewSession, session_id, with_for_update=True)
-        if interview is None:
+        session = await db.get(InterviewSession, session_id, with_for_update=True)
+        if session is None:
             return
-        interview.generated_questions = questions
+        session.generated_questions = questions
         await db.flush()
         await complete_session_if_done(db, session_id)
         await db.commit()

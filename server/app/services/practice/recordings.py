@@ -41,7 +41,7 @@ def clean_question(question: str) -> str:
 
 
 async def submit_recording(
-    session: AsyncSession,
+    db: AsyncSession,
     storage: ObjectStorage,
     jobs: JobDispatcher,
     settings: Settings,
@@ -50,7 +50,7 @@ async def submit_recording(
     question: str,
     received: ReceivedFile,
 ) -> Recording:
-    interview = await get_owned_session(session, user, session_id)
+    session = await get_owned_session(db, user, session_id)
     question_text = clean_question(question)
     check_extension(received, settings.ALLOWED_AUDIO_EXTENSIONS, "audio")
     try:
@@ -61,32 +61,32 @@ async def submit_recording(
         raise invalid_input(str(exc)) from exc
     key = new_object_key("recordings", user.id, received.extension)
     recording = Recording(
-        session_id=interview.id,
+        session_id=session.id,
         question_text=question_text,
         audio_storage_path=key,
         feedback_status="pending",
         audio_duration_seconds=duration,
     )
     # The session has work in flight again until every answer has its feedback.
-    interview.status = "processing"
+    session.status = "processing"
     await store_then_commit(
-        session, storage, recording, key, received, AUDIO_CONTENT_TYPES.get(received.extension, "audio/*")
+        db, storage, recording, key, received, AUDIO_CONTENT_TYPES.get(received.extension, "audio/*")
     )
 
     async def fail(reason: str) -> None:
         recording.feedback_status, recording.failure_reason = "failed", reason
-        await session.flush()
+        await db.flush()
         # The session is not left `processing` on this answer's account.
-        await complete_session_if_done(session, interview.id)
-        await session.commit()
+        await complete_session_if_done(db, session.id)
+        await db.commit()
 
     await enqueue_or_fail(jobs, TaskName.PROCESS_RECORDING, str(recording.id), fail)
     return recording
 
 
-async def get_recording_detail(session: AsyncSession, user: User, recording_id: uuid.UUID) -> RecordingDetail:
+async def get_recording_detail(db: AsyncSession, user: User, recording_id: uuid.UUID) -> RecordingDetail:
     row = (
-        await session.execute(
+        await db.execute(
             select(Recording, Feedback)
             .join(InterviewSession, InterviewSession.id == Recording.session_id)
             .outerjoin(Feedback, Feedback.recording_id == Recording.id)
