@@ -11,6 +11,7 @@ from app.api.v1.openapi import multipart_body
 from app.schemas.error import ErrorResponse
 from app.schemas.history import ResumeSummary
 from app.schemas.resume import ResumeDetail, ResumeUploadResponse
+from app.services.ownership import owned_resume
 from app.services.practice import history
 from app.services.resumes import service as resumes
 
@@ -49,7 +50,7 @@ async def list_resumes(current_user: CurrentUser, db: DbDep) -> list[ResumeSumma
 @router.get("/{resume_id}", responses={404: {"model": ErrorResponse}})
 async def get_resume(resume_id: uuid.UUID, current_user: CurrentUser, db: DbDep) -> ResumeDetail:
     """Resume metadata and parsed text."""
-    resume = await resumes.get_owned_resume(db, current_user, resume_id)
+    resume = await owned_resume(db, current_user.id, resume_id)
     return ResumeDetail(
         id=resume.id,
         user_id=resume.user_id,

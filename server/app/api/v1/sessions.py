@@ -12,6 +12,7 @@ from app.schemas.error import ErrorResponse
 from app.schemas.history import SessionSummary
 from app.schemas.recording import RecordingSubmitResponse
 from app.schemas.session import SessionAcceptedResponse, SessionCreateRequest, SessionStatus
+from app.services.ownership import owned_session
 from app.services.practice import history, recordings, sessions
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -59,18 +60,11 @@ async def submit_recording(
 ) -> RecordingSubmitResponse:
     """Submit a spoken answer; transcription and feedback run in the background."""
     # Ownership first: a stranger's session id is a 404 before a single byte of audio is read.
-    await sessions.get_owned_session(db, current_user, session_id)
+    session = await owned_session(db, current_user.id, session_id)
     async with receive_upload(
         request, file_fields=frozenset({"audio"}), max_file_bytes=settings.max_audio_bytes
     ) as form:
         recording = await recordings.submit_recording(
-            db,
-            storage,
-            jobs,
-            settings,
-            current_user,
-            session_id,
-            form.require_field("question"),
-            form.require_file("audio"),
+            db, storage, jobs, settings, session, form.require_field("question"), form.require_file("audio")
         )
     return RecordingSubmitResponse(recording_id=recording.id, status="processing")

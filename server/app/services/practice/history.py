@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import Feedback, InterviewSession, Recording, Resume, User
 from app.schemas.history import AnswerSummary, ResumeSummary, SessionSummary
 from app.schemas.session import as_state
+from app.services.ownership import recordings_of, resumes_of, sessions_of
 from app.services.storage import ObjectStorage
 
 HISTORY_LIMIT = 500
@@ -17,12 +18,7 @@ TITLE_LENGTH = 120
 
 
 async def list_resumes(db: AsyncSession, user: User) -> list[ResumeSummary]:
-    rows = await db.scalars(
-        select(Resume)
-        .where(Resume.user_id == user.id)
-        .order_by(Resume.created_at.desc())
-        .limit(HISTORY_LIMIT)
-    )
+    rows = await db.scalars(resumes_of(user.id).order_by(Resume.created_at.desc()).limit(HISTORY_LIMIT))
     return [
         ResumeSummary(resume_id=r.id, filename=r.original_filename, created_at=r.created_at) for r in rows
     ]
@@ -38,9 +34,9 @@ async def list_sessions(db: AsyncSession, user: User) -> list[SessionSummary]:
         select(Recording.session_id, func.count().label("answers")).group_by(Recording.session_id).subquery()
     )
     rows = await db.execute(
-        select(InterviewSession, func.coalesce(answers.c.answers, 0))
+        sessions_of(user.id)
+        .with_only_columns(InterviewSession, func.coalesce(answers.c.answers, 0))
         .outerjoin(answers, answers.c.session_id == InterviewSession.id)
-        .where(InterviewSession.user_id == user.id)
         .order_by(InterviewSession.created_at.desc())
         .limit(HISTORY_LIMIT)
     )
@@ -69,10 +65,9 @@ def _number(report: dict[str, Any] | None, *path: str) -> float | None:
 
 async def list_answers(db: AsyncSession, user: User) -> list[AnswerSummary]:
     rows = await db.execute(
-        select(Recording, Feedback.report)
-        .join(InterviewSession, InterviewSession.id == Recording.session_id)
+        recordings_of(user.id)
+        .with_only_columns(Recording, Feedback.report)
         .outerjoin(Feedback, Feedback.recording_id == Recording.id)
-        .where(InterviewSession.user_id == user.id)
         .order_by(Recording.created_at.desc())
         .limit(HISTORY_LIMIT)
     )

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from app.db.models import InterviewSession, Resume
+from app.db.models import InterviewSession
 from app.schemas.gap_analysis import GapAnalysis
 from app.services.agent import AgentTools, PriorToolCall, run_structured_agent
 from app.services.embedding import get_embedding_service
@@ -22,6 +22,7 @@ from app.services.jobs.context import JobContext
 from app.services.jobs.errors import PermanentJobError
 from app.services.llm import get_llm_provider
 from app.services.llm.sentences import finished_sentence, one_sentence
+from app.services.ownership import owned_resume_text
 from app.services.practice.session_progress import complete_session_if_done
 from app.services.prompts import QUESTION_WRITER_SYSTEM_PROMPT
 
@@ -168,11 +169,11 @@ async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None
             return
         if session.generated_questions:
             return
-        resume = await db.get(Resume, session.resume_id) if session.resume_id else None
-        if resume is None or not resume.parsed_text:
+        resume_id, user_id = session.resume_id, session.user_id
+        resume_text = await owned_resume_text(db, user_id, resume_id)
+        if resume_id is None or not resume_text:
             raise PermanentJobError("The session's resume was deleted; start a new session")
-        resume_text, resume_id = resume.parsed_text, resume.id
-        job_description, user_id = session.job_description, session.user_id
+        job_description = session.job_description
         stored_analysis = session.gap_analysis
 
     tools = AgentTools(

@@ -7,19 +7,18 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import not_found
 from app.db.models import Feedback, InterviewSession, Recording, User
 from app.schemas.feedback import FeedbackReport
 from app.schemas.gap_analysis import GapAnalysis
 from app.schemas.session import RecordingResult, SessionCreateRequest, SessionStatus, as_state
 from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
-from app.services.resumes.service import get_owned_resume
+from app.services.ownership import owned_resume, owned_session
 
 
 async def create_session(
     db: AsyncSession, jobs: JobDispatcher, user: User, request: SessionCreateRequest
 ) -> InterviewSession:
-    resume = await get_owned_resume(db, user, request.resume_id)
+    resume = await owned_resume(db, user.id, request.resume_id)
     session = InterviewSession(
         user_id=user.id,
         resume_id=resume.id,
@@ -38,17 +37,8 @@ async def create_session(
     return session
 
 
-async def get_owned_session(db: AsyncSession, user: User, session_id: uuid.UUID) -> InterviewSession:
-    session = await db.scalar(
-        select(InterviewSession).where(InterviewSession.id == session_id, InterviewSession.user_id == user.id)
-    )
-    if session is None:
-        raise not_found("Session not found")
-    return session
-
-
 async def get_session_status(db: AsyncSession, user: User, session_id: uuid.UUID) -> SessionStatus:
-    session = await get_owned_session(db, user, session_id)
+    session = await owned_session(db, user.id, session_id)
     rows = await db.execute(
         select(Recording, Feedback)
         .outerjoin(Feedback, Feedback.recording_id == Recording.id)

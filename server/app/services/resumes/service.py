@@ -1,15 +1,13 @@
-"""Resume upload and lookup."""
+"""Resume upload (lookups of a user's own resumes are in `services.ownership`)."""
 
 from __future__ import annotations
 
 import logging
-import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
-from app.core.errors import invalid_input, not_found, service_unavailable
+from app.core.errors import invalid_input, service_unavailable
 from app.db.models import Resume, User
 from app.services.resumes.documents import DocumentError, ReaderLimits, ReaderUnavailableError, read_in_child
 from app.services.storage import ObjectStorage, new_object_key
@@ -87,12 +85,4 @@ async def upload_resume(
         received,
         RESUME_CONTENT_TYPES.get(received.extension, "application/octet-stream"),
     )
-    return resume
-
-
-async def get_owned_resume(db: AsyncSession, user: User, resume_id: uuid.UUID) -> Resume:
-    # Someone else's id answers exactly like an unknown one: ids must not leak across users.
-    resume = await db.scalar(select(Resume).where(Resume.id == resume_id, Resume.user_id == user.id))
-    if resume is None:
-        raise not_found("Resume not found")
     return resume
