@@ -113,8 +113,8 @@ def session_factory(connection: AsyncConnection) -> async_sessionmaker[AsyncSess
 
 @pytest.fixture
 async def db(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    async with session_factory() as session:
-        yield session
+    async with session_factory() as db:
+        yield db
 
 
 @dataclass(slots=True)
@@ -130,11 +130,11 @@ class Account:
 async def create_account(
     session_factory: async_sessionmaker[AsyncSession], settings: Settings, name: str
 ) -> Account:
-    async with session_factory() as session:
+    async with session_factory() as db:
         user = User(email=f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com", name=name)
-        session.add(user)
-        await session.commit()
-        await session.refresh(user)
+        db.add(user)
+        await db.commit()
+        await db.refresh(user)
     return Account(user=user, token=issue_token(settings, user))
 
 
@@ -216,6 +216,6 @@ async def casey(
     """A committed user, deleted with everything of theirs after the test."""
     account = await create_account(committing_factory, settings, "Casey")
     yield account
-    async with committing_factory() as session:
-        await session.execute(delete(User).where(User.id == account.user.id))
-        await session.commit()
+    async with committing_factory() as db:
+        await db.execute(delete(User).where(User.id == account.user.id))
+        await db.commit()

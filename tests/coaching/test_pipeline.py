@@ -70,10 +70,10 @@ async def transcribed_answer(
 
 async def resume_of(factory: async_sessionmaker[AsyncSession], session_id: uuid.UUID) -> uuid.UUID:
     async with factory() as db:
-        interview = await db.get(InterviewSession, session_id)
-    assert interview is not None
-    assert interview.resume_id is not None
-    return interview.resume_id
+        session = await db.get(InterviewSession, session_id)
+    assert session is not None
+    assert session.resume_id is not None
+    return session.resume_id
 
 
 def expected_numbers(report: FeedbackReport) -> None:
@@ -129,11 +129,11 @@ async def test_a_session_gets_a_gap_analysis_and_questions(
     await generate_questions(job_context, session_id)
 
     async with committing_factory() as db:
-        interview = await db.get(InterviewSession, session_id)
-        assert interview is not None
-        assert interview.status == "complete"
-        analysis = GapAnalysis.model_validate(interview.gap_analysis)
-        questions = interview.generated_questions
+        session = await db.get(InterviewSession, session_id)
+        assert session is not None
+        assert session.status == "complete"
+        analysis = GapAnalysis.model_validate(session.gap_analysis)
+        questions = session.generated_questions
     assert 5 <= len(questions) <= 8
     assert len({question.lower() for question in questions}) == len(questions)
     assert all(question.endswith(("?", ".")) for question in questions)
@@ -144,7 +144,7 @@ async def test_a_session_gets_a_gap_analysis_and_questions(
     assert any(name == "go" or name.endswith(" go") for name in missing), status_of
     assert 0 <= analysis.match_score < 100
     assert analysis.resume_suggestions
-    resume = await live_api.get(f"/api/v1/resumes/{interview.resume_id}", headers=casey.headers)
+    resume = await live_api.get(f"/api/v1/resumes/{session.resume_id}", headers=casey.headers)
     resume_words = " ".join(re.findall(r"[a-z0-9+#]+", resume.json()["parsed_text"].lower()))
     for item in analysis.requirements:
         if item.evidence:

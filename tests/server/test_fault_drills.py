@@ -59,8 +59,8 @@ async def test_a_session_whose_questions_cannot_be_queued_is_failed_not_left_pro
         headers=alice.headers,
     )
     assert_refused_for_now(response)
-    (interview,) = await db.scalars(select(InterviewSession).where(InterviewSession.user_id == alice.user.id))
-    assert (interview.status, interview.failure_reason) == ("failed", QUEUE_UNAVAILABLE)
+    (session,) = await db.scalars(select(InterviewSession).where(InterviewSession.user_id == alice.user.id))
+    assert (session.status, session.failure_reason) == ("failed", QUEUE_UNAVAILABLE)
 
 
 async def test_a_gap_analysis_that_cannot_be_queued_is_failed_not_left_processing(
@@ -82,19 +82,19 @@ async def test_an_answer_that_cannot_be_queued_is_failed_and_its_session_not_lef
 ) -> None:
     session_id = await new_session(api, alice)
     # The questions were written: the session is waiting for answers only.
-    interview = await db.get(InterviewSession, uuid.UUID(session_id))
-    assert interview is not None
-    interview.generated_questions = [
+    session = await db.get(InterviewSession, uuid.UUID(session_id))
+    assert session is not None
+    session.generated_questions = [
         "Tell me about a migration you led.",
         "And a conflict.",
         "And a failure.",
     ]
-    interview.status = "complete"
+    session.status = "complete"
     await db.commit()
 
     response = await submit(broker_down, alice, session_id, make_wav(1.0))
     assert_refused_for_now(response)
     (recording,) = await db.scalars(select(Recording).where(Recording.session_id == uuid.UUID(session_id)))
     assert (recording.feedback_status, recording.failure_reason) == ("failed", QUEUE_UNAVAILABLE)
-    await db.refresh(interview)
-    assert interview.status == "complete"
+    await db.refresh(session)
+    assert session.status == "complete"

@@ -157,15 +157,8 @@ async def test_json_body_instead_of_multipart_is_a_422(api: httpx.AsyncClient, a
     assert response.json()["detail"][0]["loc"] == ["body"]
 
 
-async def test_someone_elses_resume_is_a_404(api: httpx.AsyncClient, alice: Account, bob: Account) -> None:
-    created = await upload(api, alice, "resume.pdf", make_pdf(), "application/pdf")
-    resume_id = created.json()["resume_id"]
-    response = await api.get(f"/api/v1/resumes/{resume_id}", headers=bob.headers)
-    assert response.status_code == 404
-    assert response.json() == {"detail": "Resume not found", "error_code": "NOT_FOUND"}
-
-
 async def test_unknown_and_malformed_resume_ids(api: httpx.AsyncClient, alice: Account) -> None:
+    # Another user's id is in test_ownership.py.
     unknown = await api.get(f"/api/v1/resumes/{uuid.uuid4()}", headers=alice.headers)
     assert unknown.status_code == 404
     assert unknown.json()["error_code"] == "NOT_FOUND"

@@ -37,8 +37,8 @@ async def wait_for(
     done: set[str],
 ) -> RowT:
     for _ in range(300):
-        async with factory() as session:
-            row = await session.get(model, uuid.UUID(row_id))
+        async with factory() as db:
+            row = await db.get(model, uuid.UUID(row_id))
             state = getattr(row, "feedback_status", None) or getattr(row, "status", None)
             if row is not None and state in done:
                 return row
@@ -78,10 +78,10 @@ async def test_unreachable_services_end_in_failed_with_reasons(
     assert "Gave up after repeated attempts" in recording.failure_reason
     assert "transcription service is unreachable" in recording.failure_reason
 
-    interview = await wait_for(committing_factory, InterviewSession, session_id, {"failed", "complete"})
-    assert isinstance(interview, InterviewSession)
-    assert interview.status == "failed"
-    assert interview.failure_reason is not None
+    session = await wait_for(committing_factory, InterviewSession, session_id, {"failed", "complete"})
+    assert isinstance(session, InterviewSession)
+    assert session.status == "failed"
+    assert session.failure_reason is not None
 
     shown = (await live_api.get(f"/api/v1/recordings/{recording_id}", headers=casey.headers)).json()
     assert shown["feedback_status"] == "failed"

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import DbDep, SettingsDep
 from app.core.errors import unauthorized
 from app.core.security import InvalidTokenError, decode_access_token, revoked
 from app.db.models import User
@@ -25,13 +25,13 @@ async def oauth2_scheme(
 
 
 async def get_current_user(
-    token: Annotated[str, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
+    token: Annotated[str, Depends(oauth2_scheme)], db: DbDep, settings: SettingsDep
 ) -> User:
     try:
         claims = decode_access_token(token, secret=settings.NEXTAUTH_SECRET.get_secret_value())
     except InvalidTokenError as exc:
         raise unauthorized() from exc
-    user = await session.get(User, claims.user_id)
+    user = await db.get(User, claims.user_id)
     if user is None:
         raise unauthorized()
     if revoked(claims, user.tokens_revoked_at):

@@ -37,14 +37,14 @@ def get_settings_dep(resources: ResourcesDep) -> Settings:
     return resources.settings
 
 
-async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+async def get_db(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
     # Writes commit explicitly in the service layer, before any job is enqueued, so a worker never
     # looks for a row that is not committed yet; whatever is left uncommitted on an error is undone.
-    async with resources.session_factory() as session:
+    async with resources.session_factory() as db:
         try:
-            yield session
+            yield db
         except BaseException:
-            await session.rollback()
+            await db.rollback()
             raise
 
 
@@ -57,6 +57,6 @@ def get_jobs(resources: ResourcesDep) -> JobDispatcher:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+DbDep = Annotated[AsyncSession, Depends(get_db)]
 StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
 JobsDep = Annotated[JobDispatcher, Depends(get_jobs)]

@@ -23,8 +23,8 @@ async def _token(email: str, name: str | None, expires_days: float | None) -> st
     settings = get_settings()
     engine = create_engine(settings.DATABASE_URL, pooled=False)
     try:
-        async with create_session_factory(engine)() as session:
-            user = await get_or_create_user(session, UserCreate(email=email, name=name))
+        async with create_session_factory(engine)() as db:
+            user = await get_or_create_user(db, UserCreate(email=email, name=name))
             expires_in = timedelta(days=expires_days) if expires_days is not None else None
             return issue_token(settings, user, expires_in=expires_in)
     finally:

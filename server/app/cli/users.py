@@ -31,11 +31,11 @@ from app.services.accounts.user_admin import (
 T = TypeVar("T")
 
 
-async def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+async def _with_db(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     engine = create_engine(get_settings().DATABASE_URL, pooled=False)
     try:
-        async with create_session_factory(engine)() as session:
-            return await work(session)
+        async with create_session_factory(engine)() as db:
+            return await work(db)
     finally:
         await engine.dispose()
 
@@ -46,7 +46,7 @@ def _describe(user: User) -> str:
 
 
 def _run_list(_: argparse.Namespace) -> int:
-    users = asyncio.run(_in_session(list_users))
+    users = asyncio.run(_with_db(list_users))
     for user in users:
         print(_describe(user))
     print(f"{len(users)} user(s)", file=sys.stderr)
@@ -60,7 +60,7 @@ def _run_create(args: argparse.Namespace) -> int:
         print(f"error: {exc.errors()[0]['msg']}", file=sys.stderr)
         return 2
     try:
-        user = asyncio.run(_in_session(lambda session: create_user(session, profile)))
+        user = asyncio.run(_with_db(lambda db: create_user(db, profile)))
     except UserAdminError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -70,7 +70,7 @@ def _run_create(args: argparse.Namespace) -> int:
 
 def _set_disabled(email: str, *, disabled: bool) -> int:
     try:
-        user = asyncio.run(_in_session(lambda session: set_disabled(session, email, disabled=disabled)))
+        user = asyncio.run(_with_db(lambda db: set_disabled(db, email, disabled=disabled)))
     except UserAdminError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -80,7 +80,7 @@ def _set_disabled(email: str, *, disabled: bool) -> int:
 
 def _run_revoke(args: argparse.Namespace) -> int:
     try:
-        user = asyncio.run(_in_session(lambda session: revoke_tokens(session, args.email)))
+        user = asyncio.run(_with_db(lambda db: revoke_tokens(db, args.email)))
     except UserAdminError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

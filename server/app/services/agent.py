@@ -1,8 +1,9 @@
 """The LangChain ReAct agent and its five mandatory tools (the spec's AI_LAYER_SPECIFICATION).
 
 LangChain is used only for orchestration (`create_agent`) and tool definitions. The tools are
-bound to one user's request: ids outside that user's data read as missing, so a transcript that
-tries to talk the model into fetching someone else's resume gets nothing.
+bound to one user's request and read through `services.ownership`: ids outside that user's data
+read as missing, so a transcript that tries to talk the model into fetching someone else's resume
+gets nothing.
 """
 
 from __future__ import annotations
@@ -24,16 +25,15 @@ from langchain_core.tools import BaseTool, StructuredTool
 from langchain_openai import ChatOpenAI
 from langgraph.errors import GraphRecursionError
 from pydantic import BaseModel, Field, SecretStr, ValidationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.db.models import InterviewSession, Recording, Resume
 from app.services.coaching import delivery_metrics
 from app.services.embedding import EmbeddingService
 from app.services.knowledge_base import store as knowledge_base
 from app.services.llm import LLMUnavailableError
 from app.services.llm.local import WARM_UP_PROMPT
+from app.services.ownership import NotFoundError, owned_recording, owned_resume, owned_session
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ AGENT_PASSAGE_CHARS = 800
 MAX_COMPLETION_TOKENS = 900
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+RowT = TypeVar("RowT")
+OwnedLookup = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[RowT]]
 
 
 @dataclass(slots=True)
@@ -61,45 +63,34 @@ class AgentTools:
     # Knowledge-base passages returned so far: each is a 512-token chunk the model then reads.
     passages_read: int = 0
 
+    async def _owned(self, lookup: OwnedLookup[RowT], row_id: str) -> RowT | None:
+        """The user's row with the id the model gave; None for a malformed, unknown or foreign id."""
+        parsed = _uuid(row_id)
+        if parsed is None:
+            return None
+        async with self.session_factory() as db:
+            try:
+                return await lookup(db, self.user_id, parsed)
+            except NotFoundError:
+                return None
+
     async def get_resume_text(self, resume_id: str) -> str:
         """Returns the parsed_text from the resumes table."""
         self.calls.append("get_resume_text")
-        parsed = _uuid(resume_id)
-        if parsed is None:
-            return NOT_FOUND
-        async with self.session_factory() as db:
-            text = await db.scalar(
-                select(Resume.parsed_text).where(Resume.id == parsed, Resume.user_id == self.user_id)
-            )
-        return text or NOT_FOUND
+        resume = await self._owned(owned_resume, resume_id)
+        return (resume.parsed_text if resume is not None else None) or NOT_FOUND
 
     async def get_job_description_text(self, session_id: str) -> str:
         """Returns the job_description from the interview_sessions table."""
         self.calls.append("get_job_description_text")
-        parsed = _uuid(session_id)
-        if parsed is None:
-            return NOT_FOUND
-        async with self.session_factory() as db:
-            text = await db.scalar(
-                select(InterviewSession.job_description).where(
-                    InterviewSession.id == parsed, InterviewSession.user_id == self.user_id
-                )
-            )
-        return text or NOT_FOUND
+        session = await self._owned(owned_session, session_id)
+        return (session.job_description if session is not None else None) or NOT_FOUND
 
     async def get_transcript(self, recording_id: str) -> str:
         """Returns the transcript from the recordings table."""
         self.calls.append("get_transcript")
-        parsed = _uuid(recording_id)
-        if parsed is None:
-            return NOT_FOUND
-        async with self.session_factory() as db:
-            text = await db.scalar(
-                select(Recording.transcript)
-                .join(InterviewSession, InterviewSession.id == Recording.session_id)
-                .where(Recording.id == parsed, InterviewSession.user_id == self.user_id)
-            )
-        return text or NOT_FOUND
+        recording = await self._owned(owned_recording, recording_id)
+        return (recording.transcript if recording is not None else None) or NOT_FOUND
 
     async def rag_knowledge_search(self, query: str, top_k: int = 3) -> list[str]:
         """Cosine similarity search on knowledge_base_chunks; [] when the knowledge base is empty."""

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import DbDep, SettingsDep
 from app.core.config import Settings
 from app.core.errors import invalid_input, not_found, unauthorized
 from app.core.shared_redis import RedisDep
@@ -122,7 +122,7 @@ async def start(
 async def callback(
     provider: str,
     settings: SettingsDep,
-    session: SessionDep,
+    db: DbDep,
     redis: RedisDep,
     state: Annotated[PlainText | None, Query(max_length=256)] = None,
     code: Annotated[PlainText | None, Query(max_length=2048)] = None,
@@ -132,7 +132,7 @@ async def callback(
     chosen = _provider(settings, provider)
     try:
         result = await oauth_sign_in.finish_sign_in(
-            redis, session, settings, chosen, state=state, code=code, provider_error=error
+            redis, db, settings, chosen, state=state, code=code, provider_error=error
         )
     except oauth_sign_in.InvalidSignInRequestError as exc:
         raise invalid_input(str(exc)) from exc
@@ -141,12 +141,12 @@ async def callback(
 
 @router.post("/exchange", responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse}})
 async def exchange(
-    body: OAuthExchangeRequest, settings: SettingsDep, session: SessionDep, redis: RedisDep
+    body: OAuthExchangeRequest, settings: SettingsDep, db: DbDep, redis: RedisDep
 ) -> OAuthTokenResponse:
     """Trade the one-time code from the loopback redirect, with the PKCE verifier, for a JWT."""
     try:
         token, user = await oauth_sign_in.exchange_code(
-            redis, session, settings, code=body.code, code_verifier=body.code_verifier
+            redis, db, settings, code=body.code, code_verifier=body.code_verifier
         )
     except oauth_sign_in.InvalidGrantError as exc:
         raise invalid_input(str(exc)) from exc

@@ -5,12 +5,13 @@ import uuid
 from fastapi import APIRouter, Request, status
 
 from app.api.current_user import CurrentUser
-from app.api.deps import SessionDep, SettingsDep, StorageDep
+from app.api.deps import DbDep, SettingsDep, StorageDep
 from app.api.uploads import receive_upload
 from app.api.v1.openapi import multipart_body
 from app.schemas.error import ErrorResponse
 from app.schemas.history import ResumeSummary
 from app.schemas.resume import ResumeDetail, ResumeUploadResponse
+from app.services.ownership import owned_resume
 from app.services.practice import history
 from app.services.resumes import service as resumes
 
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/resumes", tags=["resumes"])
 async def upload_resume(
     request: Request,
     current_user: CurrentUser,
-    session: SessionDep,
+    db: DbDep,
     storage: StorageDep,
     settings: SettingsDep,
 ) -> ResumeUploadResponse:
@@ -34,24 +35,22 @@ async def upload_resume(
     async with receive_upload(
         request, file_fields=frozenset({"file"}), max_file_bytes=settings.max_resume_bytes
     ) as form:
-        resume = await resumes.upload_resume(
-            session, storage, settings, current_user, form.require_file("file")
-        )
+        resume = await resumes.upload_resume(db, storage, settings, current_user, form.require_file("file"))
     return ResumeUploadResponse(
         resume_id=resume.id, filename=resume.original_filename, created_at=resume.created_at
     )
 
 
 @router.get("")
-async def list_resumes(current_user: CurrentUser, session: SessionDep) -> list[ResumeSummary]:
+async def list_resumes(current_user: CurrentUser, db: DbDep) -> list[ResumeSummary]:
     """The user's resumes, newest first."""
-    return await history.list_resumes(session, current_user)
+    return await history.list_resumes(db, current_user)
 
 
 @router.get("/{resume_id}", responses={404: {"model": ErrorResponse}})
-async def get_resume(resume_id: uuid.UUID, current_user: CurrentUser, session: SessionDep) -> ResumeDetail:
+async def get_resume(resume_id: uuid.UUID, current_user: CurrentUser, db: DbDep) -> ResumeDetail:
     """Resume metadata and parsed text."""
-    resume = await resumes.get_owned_resume(session, current_user, resume_id)
+    resume = await owned_resume(db, current_user.id, resume_id)
     return ResumeDetail(
         id=resume.id,
         user_id=resume.user_id,

@@ -185,19 +185,19 @@ def _back_to_desktop(pending: PendingSignIn, params: dict[str, str]) -> SignInRe
     return SignInResult(redirect_url=_with_query(pending.redirect_uri, params))
 
 
-async def _sign_in_user(session: AsyncSession, settings: Settings, profile: UserCreate) -> User:
-    existing = await find_user_by_email(session, str(profile.email))
+async def _sign_in_user(db: AsyncSession, settings: Settings, profile: UserCreate) -> User:
+    existing = await find_user_by_email(db, str(profile.email))
     if existing is not None and existing.disabled_at is not None:
         raise SignInError("access_denied", "This account is disabled on this server")
     if existing is None and not may_sign_up(str(profile.email), settings.SIGN_UP_ALLOWED_DOMAINS):
         raise SignInError(
             "access_denied", "This server admits invited users only; ask its administrator for an invitation"
         )
-    return await get_or_create_user(session, profile)
+    return await get_or_create_user(db, profile)
 
 
 async def _authenticate(
-    session: AsyncSession,
+    db: AsyncSession,
     settings: Settings,
     provider: OAuthProvider,
     pending: PendingSignIn,
@@ -225,12 +225,12 @@ async def _authenticate(
     except (httpx2.HTTPError, ValidationError) as exc:
         logger.warning("%s sign-in failed: %s", provider.name, type(exc).__name__, exc_info=exc)
         raise SignInError("temporarily_unavailable", "The provider could not be reached") from exc
-    return await _sign_in_user(session, settings, profile)
+    return await _sign_in_user(db, settings, profile)
 
 
 async def finish_sign_in(
     redis: Redis,
-    session: AsyncSession,
+    db: AsyncSession,
     settings: Settings,
     provider: OAuthProvider,
     *,
@@ -243,9 +243,7 @@ async def finish_sign_in(
     if pending.provider != provider.name:
         raise InvalidSignInRequestError("This sign-in was started with another provider")
     try:
-        user = await _authenticate(
-            session, settings, provider, pending, code=code, provider_error=provider_error
-        )
+        user = await _authenticate(db, settings, provider, pending, code=code, provider_error=provider_error)
     except SignInError as failure:
         return _back_to_desktop(pending, {"error": failure.error, "error_description": failure.description})
 
@@ -257,7 +255,7 @@ async def finish_sign_in(
 
 
 async def exchange_code(
-    redis: Redis, session: AsyncSession, settings: Settings, *, code: str, code_verifier: str
+    redis: Redis, db: AsyncSession, settings: Settings, *, code: str, code_verifier: str
 ) -> tuple[str, User]:
     """The JWT for a one-time code and the PKCE verifier its sign-in was started with."""
     if not _TOKEN_CHARS.fullmatch(code):
@@ -268,7 +266,7 @@ async def exchange_code(
     record = json.loads(raw)
     if not secrets.compare_digest(_s256(code_verifier), str(record["code_challenge"])):
         raise InvalidGrantError("The code_verifier does not match the sign-in's code_challenge")
-    user = await session.get(User, uuid.UUID(str(record["user_id"])))
+    user = await db.get(User, uuid.UUID(str(record["user_id"])))
     if user is None:
         raise InvalidGrantError("The user of this code no longer exists")
     if user.disabled_at is not None:

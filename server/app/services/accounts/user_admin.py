@@ -15,33 +15,33 @@ class UserAdminError(Exception):
     """The command cannot be carried out as asked; the message says why."""
 
 
-async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
-    user: User | None = await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+async def find_user_by_email(db: AsyncSession, email: str) -> User | None:
+    user: User | None = await db.scalar(select(User).where(func.lower(User.email) == email.lower()))
     return user
 
 
-async def list_users(session: AsyncSession) -> list[User]:
-    return list(await session.scalars(select(User).order_by(User.created_at, User.email)))
+async def list_users(db: AsyncSession) -> list[User]:
+    return list(await db.scalars(select(User).order_by(User.created_at, User.email)))
 
 
-async def create_user(session: AsyncSession, profile: UserCreate) -> User:
-    if await find_user_by_email(session, str(profile.email)) is not None:
+async def create_user(db: AsyncSession, profile: UserCreate) -> User:
+    if await find_user_by_email(db, str(profile.email)) is not None:
         raise UserAdminError(f"a user with the e-mail {profile.email} already exists")
     user = User(email=str(profile.email), name=profile.name, avatar_url=profile.avatar_url)
-    session.add(user)
-    await session.commit()
-    await session.refresh(user)
+    db.add(user)
+    await db.commit()
+    await db.refresh(user)
     return user
 
 
-async def revoke_tokens(session: AsyncSession, email: str) -> User:
+async def revoke_tokens(db: AsyncSession, email: str) -> User:
     """Refuse every token the user holds now; signing in again (or `ascend token`) issues a new one."""
-    user = await find_user_by_email(session, email)
+    user = await find_user_by_email(db, email)
     if user is None:
         raise UserAdminError(f"no user has the e-mail {email}")
     user.tokens_revoked_at = datetime.now(UTC)
-    await session.commit()
-    await session.refresh(user)
+    await db.commit()
+    await db.refresh(user)
     return user
 
 
@@ -51,14 +51,14 @@ def may_sign_up(email: str, allowed_domains: list[str]) -> bool:
     return domain in allowed_domains
 
 
-async def set_disabled(session: AsyncSession, email: str, *, disabled: bool) -> User:
-    user = await find_user_by_email(session, email)
+async def set_disabled(db: AsyncSession, email: str, *, disabled: bool) -> User:
+    user = await find_user_by_email(db, email)
     if user is None:
         raise UserAdminError(f"no user has the e-mail {email}")
     if disabled and user.disabled_at is None:
         user.disabled_at = datetime.now(UTC)
     elif not disabled:
         user.disabled_at = None
-    await session.commit()
-    await session.refresh(user)
+    await db.commit()
+    await db.refresh(user)
     return user

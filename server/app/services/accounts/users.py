@@ -13,20 +13,20 @@ from app.db.models import User
 from app.schemas.user import UserCreate
 
 
-async def get_or_create_user(session: AsyncSession, profile: UserCreate) -> User:
+async def get_or_create_user(db: AsyncSession, profile: UserCreate) -> User:
     """Find the user by e-mail (case-insensitively) or create it; a given name updates the stored one."""
     email = str(profile.email)
-    user = await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    user = await db.scalar(select(User).where(func.lower(User.email) == email.lower()))
     if user is None:
         user = User(email=email, name=profile.name, avatar_url=profile.avatar_url)
-        session.add(user)
+        db.add(user)
     else:
         if profile.name is not None:
             user.name = profile.name
         if profile.avatar_url is not None:
             user.avatar_url = profile.avatar_url
-    await session.commit()
-    await session.refresh(user)
+    await db.commit()
+    await db.refresh(user)
     return user
 
 

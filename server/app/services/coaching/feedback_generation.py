@@ -15,7 +15,7 @@ from typing import Literal
 
 from sqlalchemy.dialects.postgresql import insert
 
-from app.db.models import Feedback, InterviewSession, Recording, Resume
+from app.db.models import Feedback, InterviewSession, Recording
 from app.services.agent import AgentTools, PriorToolCall, run_structured_agent
 from app.services.coaching import delivery_metrics
 from app.services.coaching.judge import judge_answer
@@ -26,6 +26,7 @@ from app.services.embedding import get_embedding_service
 from app.services.jobs.context import JobContext
 from app.services.jobs.errors import PermanentJobError
 from app.services.llm import without_control_characters
+from app.services.ownership import owned_resume_text
 from app.services.practice.session_progress import complete_session_if_done
 from app.services.prompts import COACH_SYSTEM_PROMPT
 
@@ -74,16 +75,15 @@ async def generate_feedback(context: JobContext, recording_id: uuid.UUID) -> Non
             return
         if recording.feedback_status in ("complete", "failed"):
             return
-        interview = await db.get(InterviewSession, recording.session_id)
-        if interview is None:
+        session = await db.get(InterviewSession, recording.session_id)
+        if session is None:
             return
         transcript = (recording.transcript or "").strip()
         question = recording.question_text
         duration = recording.audio_duration_seconds
-        user_id = interview.user_id
-        session_id = interview.id
-        resume = await db.get(Resume, interview.resume_id) if interview.resume_id else None
-        resume_text = resume.parsed_text if resume is not None else None
+        user_id = session.user_id
+        session_id = session.id
+        resume_text = await owned_resume_text(db, user_id, session.resume_id)
 
     metrics = delivery_metrics.analyze(transcript, duration)
     units = split_units(transcript)

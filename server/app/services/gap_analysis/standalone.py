@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import not_found
-from app.db.models import GapAnalysisRecord, Resume, User
+from app.db.models import GapAnalysisRecord, User
 from app.schemas.gap_analysis import GapAnalysis, GapAnalysisRequest, GapAnalysisStatus
 from app.schemas.status import as_state
 from app.services.agent import AgentTools
@@ -16,14 +15,14 @@ from app.services.embedding import get_embedding_service
 from app.services.jobs.context import JobContext
 from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
 from app.services.jobs.errors import PermanentJobError
+from app.services.ownership import owned_gap_analysis, owned_resume, owned_resume_text
 from app.services.practice.question_generation import analyze_gaps
-from app.services.resumes.service import get_owned_resume
 
 
 async def create_analysis(
     db: AsyncSession, jobs: JobDispatcher, user: User, request: GapAnalysisRequest
 ) -> GapAnalysisRecord:
-    resume = await get_owned_resume(db, user, request.resume_id)
+    resume = await owned_resume(db, user.id, request.resume_id)
     record = GapAnalysisRecord(
         user_id=user.id, resume_id=resume.id, job_description=request.job_description, status="processing"
     )
@@ -39,13 +38,7 @@ async def create_analysis(
 
 
 async def get_analysis(db: AsyncSession, user: User, analysis_id: uuid.UUID) -> GapAnalysisStatus:
-    record = await db.scalar(
-        select(GapAnalysisRecord).where(
-            GapAnalysisRecord.id == analysis_id, GapAnalysisRecord.user_id == user.id
-        )
-    )
-    if record is None:
-        raise not_found("Gap analysis not found")
+    record = await owned_gap_analysis(db, user.id, analysis_id)
     return GapAnalysisStatus(
         analysis_id=record.id,
         status=as_state(record.status),
@@ -61,10 +54,10 @@ async def run_analysis(context: JobContext, analysis_id: uuid.UUID) -> None:
         record = await db.get(GapAnalysisRecord, analysis_id)
         if record is None or record.status in ("complete", "failed"):
             return
-        resume = await db.get(Resume, record.resume_id) if record.resume_id else None
-        if resume is None or not resume.parsed_text:
+        resume_text = await owned_resume_text(db, record.user_id, record.resume_id)
+        if not resume_text:
             raise PermanentJobError("The resume was deleted; upload it again")
-        resume_text, job_description, user_id = resume.parsed_text, record.job_description, record.user_id
+        job_description, user_id = record.job_description, record.user_id
 
     tools = AgentTools(
         session_factory=context.session_factory,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import Feedback, InterviewSession, Recording, Resume, User
 from app.schemas.history import AnswerSummary, ResumeSummary, SessionSummary
 from app.schemas.session import as_state
+from app.services.ownership import recordings_of, resumes_of, sessions_of
 from app.services.storage import ObjectStorage
 
 HISTORY_LIMIT = 500
@@ -17,12 +18,7 @@ TITLE_LENGTH = 120
 
 
 async def list_resumes(db: AsyncSession, user: User) -> list[ResumeSummary]:
-    rows = await db.scalars(
-        select(Resume)
-        .where(Resume.user_id == user.id)
-        .order_by(Resume.created_at.desc())
-        .limit(HISTORY_LIMIT)
-    )
+    rows = await db.scalars(resumes_of(user.id).order_by(Resume.created_at.desc()).limit(HISTORY_LIMIT))
     return [
         ResumeSummary(resume_id=r.id, filename=r.original_filename, created_at=r.created_at) for r in rows
     ]
@@ -38,23 +34,23 @@ async def list_sessions(db: AsyncSession, user: User) -> list[SessionSummary]:
         select(Recording.session_id, func.count().label("answers")).group_by(Recording.session_id).subquery()
     )
     rows = await db.execute(
-        select(InterviewSession, func.coalesce(answers.c.answers, 0))
+        sessions_of(user.id)
+        .with_only_columns(InterviewSession, func.coalesce(answers.c.answers, 0))
         .outerjoin(answers, answers.c.session_id == InterviewSession.id)
-        .where(InterviewSession.user_id == user.id)
         .order_by(InterviewSession.created_at.desc())
         .limit(HISTORY_LIMIT)
     )
     return [
         SessionSummary(
-            session_id=interview.id,
-            status=as_state(interview.status),
-            created_at=interview.created_at,
-            resume_id=interview.resume_id,
-            title=_title(interview.job_description),
-            question_count=len(interview.generated_questions),
+            session_id=session.id,
+            status=as_state(session.status),
+            created_at=session.created_at,
+            resume_id=session.resume_id,
+            title=_title(session.job_description),
+            question_count=len(session.generated_questions),
             answer_count=int(answer_count),
         )
-        for interview, answer_count in rows.tuples()
+        for session, answer_count in rows.tuples()
     ]
 
 
@@ -69,10 +65,9 @@ def _number(report: dict[str, Any] | None, *path: str) -> float | None:
 
 async def list_answers(db: AsyncSession, user: User) -> list[AnswerSummary]:
     rows = await db.execute(
-        select(Recording, Feedback.report)
-        .join(InterviewSession, InterviewSession.id == Recording.session_id)
+        recordings_of(user.id)
+        .with_only_columns(Recording, Feedback.report)
         .outerjoin(Feedback, Feedback.recording_id == Recording.id)
-        .where(InterviewSession.user_id == user.id)
         .order_by(Recording.created_at.desc())
         .limit(HISTORY_LIMIT)
     )

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from app.db.models import InterviewSession, Resume
+from app.db.models import InterviewSession
 from app.schemas.gap_analysis import GapAnalysis
 from app.services.agent import AgentTools, PriorToolCall, run_structured_agent
 from app.services.embedding import get_embedding_service
@@ -22,6 +22,7 @@ from app.services.jobs.context import JobContext
 from app.services.jobs.errors import PermanentJobError
 from app.services.llm import get_llm_provider
 from app.services.llm.sentences import finished_sentence, one_sentence
+from app.services.ownership import owned_resume_text
 from app.services.practice.session_progress import complete_session_if_done
 from app.services.prompts import QUESTION_WRITER_SYSTEM_PROMPT
 
@@ -162,18 +163,18 @@ async def write_questions(
 
 async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None:
     async with context.session_factory() as db:
-        interview = await db.get(InterviewSession, session_id)
-        if interview is None:
+        session = await db.get(InterviewSession, session_id)
+        if session is None:
             logger.info("session %s no longer exists; no questions to write", session_id)
             return
-        if interview.generated_questions:
+        if session.generated_questions:
             return
-        resume = await db.get(Resume, interview.resume_id) if interview.resume_id else None
-        if resume is None or not resume.parsed_text:
+        resume_id, user_id = session.resume_id, session.user_id
+        resume_text = await owned_resume_text(db, user_id, resume_id)
+        if resume_id is None or not resume_text:
             raise PermanentJobError("The session's resume was deleted; start a new session")
-        resume_text, resume_id = resume.parsed_text, resume.id
-        job_description, user_id = interview.job_description, interview.user_id
-        stored_analysis = interview.gap_analysis
+        job_description = session.job_description
+        stored_analysis = session.gap_analysis
 
     tools = AgentTools(
         session_factory=context.session_factory,
@@ -183,11 +184,11 @@ async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None
     if stored_analysis is None:
         analysis = await analyze_gaps(context, tools, resume_text, job_description)
         async with context.session_factory() as db:
-            interview = await db.get(InterviewSession, session_id, with_for_update=True)
-            if interview is None:
+            session = await db.get(InterviewSession, session_id, with_for_update=True)
+            if session is None:
                 return
             # Committed on its own: a retry of the questions does not redo the analysis.
-            interview.gap_analysis = analysis.model_dump(mode="json")
+            session.gap_analysis = analysis.model_dump(mode="json")
             await db.commit()
     else:
         analysis = GapAnalysis.model_validate(stored_analysis)
@@ -196,10 +197,10 @@ async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None
         context, tools, session_id, resume_id, build_prompt(resume_text, job_description, analysis), analysis
     )
     async with context.session_factory() as db:
-        interview = await db.get(InterviewSession, session_id, with_for_update=True)
-        if interview is None:
+        session = await db.get(InterviewSession, session_id, with_for_update=True)
+        if session is None:
             return
-        interview.generated_questions = questions
+        session.generated_questions = questions
         await db.flush()
         await complete_session_if_done(db, session_id)
         await db.commit()

@@ -9,16 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
-from app.core.errors import invalid_input, not_found
+from app.core.errors import invalid_input
 from app.db.models import Feedback, InterviewSession, Recording, User
 from app.schemas.feedback import FeedbackReport
 from app.schemas.limits import MAX_QUESTION_LENGTH
 from app.schemas.recording import RecordingDetail
 from app.schemas.session import as_state
 from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
+from app.services.ownership import owned_recording
 from app.services.practice.audio import AudioError, probe_duration_seconds
 from app.services.practice.session_progress import complete_session_if_done
-from app.services.practice.sessions import get_owned_session
 from app.services.resumes.service import check_extension, store_then_commit
 from app.services.storage import ObjectStorage, new_object_key
 from app.services.uploads import ReceivedFile
@@ -41,16 +41,15 @@ def clean_question(question: str) -> str:
 
 
 async def submit_recording(
-    session: AsyncSession,
+    db: AsyncSession,
     storage: ObjectStorage,
     jobs: JobDispatcher,
     settings: Settings,
-    user: User,
-    session_id: uuid.UUID,
+    session: InterviewSession,
     question: str,
     received: ReceivedFile,
 ) -> Recording:
-    interview = await get_owned_session(session, user, session_id)
+    """`session` is the caller's own, already looked up (see `ownership.owned_session`)."""
     question_text = clean_question(question)
     check_extension(received, settings.ALLOWED_AUDIO_EXTENSIONS, "audio")
     try:
@@ -59,43 +58,34 @@ async def submit_recording(
         )
     except AudioError as exc:
         raise invalid_input(str(exc)) from exc
-    key = new_object_key("recordings", user.id, received.extension)
+    key = new_object_key("recordings", session.user_id, received.extension)
     recording = Recording(
-        session_id=interview.id,
+        session_id=session.id,
         question_text=question_text,
         audio_storage_path=key,
         feedback_status="pending",
         audio_duration_seconds=duration,
     )
     # The session has work in flight again until every answer has its feedback.
-    interview.status = "processing"
+    session.status = "processing"
     await store_then_commit(
-        session, storage, recording, key, received, AUDIO_CONTENT_TYPES.get(received.extension, "audio/*")
+        db, storage, recording, key, received, AUDIO_CONTENT_TYPES.get(received.extension, "audio/*")
     )
 
     async def fail(reason: str) -> None:
         recording.feedback_status, recording.failure_reason = "failed", reason
-        await session.flush()
+        await db.flush()
         # The session is not left `processing` on this answer's account.
-        await complete_session_if_done(session, interview.id)
-        await session.commit()
+        await complete_session_if_done(db, session.id)
+        await db.commit()
 
     await enqueue_or_fail(jobs, TaskName.PROCESS_RECORDING, str(recording.id), fail)
     return recording
 
 
-async def get_recording_detail(session: AsyncSession, user: User, recording_id: uuid.UUID) -> RecordingDetail:
-    row = (
-        await session.execute(
-            select(Recording, Feedback)
-            .join(InterviewSession, InterviewSession.id == Recording.session_id)
-            .outerjoin(Feedback, Feedback.recording_id == Recording.id)
-            .where(Recording.id == recording_id, InterviewSession.user_id == user.id)
-        )
-    ).first()
-    if row is None:
-        raise not_found("Recording not found")
-    recording, feedback = row._tuple()
+async def get_recording_detail(db: AsyncSession, user: User, recording_id: uuid.UUID) -> RecordingDetail:
+    recording = await owned_recording(db, user.id, recording_id)
+    feedback = await db.scalar(select(Feedback).where(Feedback.recording_id == recording.id))
     return RecordingDetail(
         id=recording.id,
         session_id=recording.session_id,

@@ -19,10 +19,10 @@ async def complete_session_if_done(db: AsyncSession, session_id: uuid.UUID) -> N
     The session row is locked first so that two answers finishing at once cannot both miss the
     other's update and leave the session `processing` forever.
     """
-    interview = await db.scalar(
+    session = await db.scalar(
         select(InterviewSession).where(InterviewSession.id == session_id).with_for_update()
     )
-    if interview is None:
+    if session is None:
         return
     unfinished = await db.scalar(
         select(func.count())
@@ -31,13 +31,13 @@ async def complete_session_if_done(db: AsyncSession, session_id: uuid.UUID) -> N
     )
     if unfinished != 0:
         return
-    if interview.generated_questions:
-        interview.status = "complete"
-        interview.failure_reason = None
-    elif interview.failure_reason is not None:
+    if session.generated_questions:
+        session.status = "complete"
+        session.failure_reason = None
+    elif session.failure_reason is not None:
         # Its questions failed and the candidate answered one of their own: failed again, not
         # `processing` for good (a retry of the questions clears the reason and takes it from there).
-        interview.status = "failed"
+        session.status = "failed"
 
 
 async def mark_recording_failed(context: JobContext, recording_id: uuid.UUID, reason: str) -> None:

@@ -7,52 +7,42 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import not_found
 from app.db.models import Feedback, InterviewSession, Recording, User
 from app.schemas.feedback import FeedbackReport
 from app.schemas.gap_analysis import GapAnalysis
 from app.schemas.session import RecordingResult, SessionCreateRequest, SessionStatus, as_state
 from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
-from app.services.resumes.service import get_owned_resume
+from app.services.ownership import owned_resume, owned_session
 
 
 async def create_session(
-    session: AsyncSession, jobs: JobDispatcher, user: User, request: SessionCreateRequest
+    db: AsyncSession, jobs: JobDispatcher, user: User, request: SessionCreateRequest
 ) -> InterviewSession:
-    resume = await get_owned_resume(session, user, request.resume_id)
-    interview = InterviewSession(
+    resume = await owned_resume(db, user.id, request.resume_id)
+    session = InterviewSession(
         user_id=user.id,
         resume_id=resume.id,
         job_description=request.job_description,
         generated_questions=[],
         status="processing",
     )
-    session.add(interview)
-    await session.commit()
+    db.add(session)
+    await db.commit()
 
     async def fail(reason: str) -> None:
-        interview.status, interview.failure_reason = "failed", reason
-        await session.commit()
+        session.status, session.failure_reason = "failed", reason
+        await db.commit()
 
-    await enqueue_or_fail(jobs, TaskName.GENERATE_INTERVIEW_QUESTIONS, str(interview.id), fail)
-    return interview
-
-
-async def get_owned_session(session: AsyncSession, user: User, session_id: uuid.UUID) -> InterviewSession:
-    interview = await session.scalar(
-        select(InterviewSession).where(InterviewSession.id == session_id, InterviewSession.user_id == user.id)
-    )
-    if interview is None:
-        raise not_found("Session not found")
-    return interview
+    await enqueue_or_fail(jobs, TaskName.GENERATE_INTERVIEW_QUESTIONS, str(session.id), fail)
+    return session
 
 
-async def get_session_status(session: AsyncSession, user: User, session_id: uuid.UUID) -> SessionStatus:
-    interview = await get_owned_session(session, user, session_id)
-    rows = await session.execute(
+async def get_session_status(db: AsyncSession, user: User, session_id: uuid.UUID) -> SessionStatus:
+    session = await owned_session(db, user.id, session_id)
+    rows = await db.execute(
         select(Recording, Feedback)
         .outerjoin(Feedback, Feedback.recording_id == Recording.id)
-        .where(Recording.session_id == interview.id)
+        .where(Recording.session_id == session.id)
         .order_by(Recording.created_at, Recording.id)
     )
     results = [
@@ -67,13 +57,13 @@ async def get_session_status(session: AsyncSession, user: User, session_id: uuid
         for recording, feedback in rows.tuples()
     ]
     return SessionStatus(
-        session_id=interview.id,
-        status=as_state(interview.status),
+        session_id=session.id,
+        status=as_state(session.status),
         results=results,
-        generated_questions=[str(question) for question in interview.generated_questions],
-        failure_reason=interview.failure_reason,
-        job_description=interview.job_description,
-        resume_id=interview.resume_id,
-        created_at=interview.created_at,
-        gap_analysis=GapAnalysis.model_validate(interview.gap_analysis) if interview.gap_analysis else None,
+        generated_questions=[str(question) for question in session.generated_questions],
+        failure_reason=session.failure_reason,
+        job_description=session.job_description,
+        resume_id=session.resume_id,
+        created_at=session.created_at,
+        gap_analysis=GapAnalysis.model_validate(session.gap_analysis) if session.gap_analysis else None,
     )

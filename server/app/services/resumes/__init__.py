@@ -1,1 +1,1 @@
-"""Resumes: uploading one, reading its text safely, and finding a user's own."""
+"""Resumes: uploading one and reading its text safely (finding a user's own is `services.ownership`)."""

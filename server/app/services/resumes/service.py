@@ -1,15 +1,13 @@
-"""Resume upload and lookup."""
+"""Resume upload (lookups of a user's own resumes are in `services.ownership`)."""
 
 from __future__ import annotations
 
 import logging
-import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
-from app.core.errors import invalid_input, not_found, service_unavailable
+from app.core.errors import invalid_input, service_unavailable
 from app.db.models import Resume, User
 from app.services.resumes.documents import DocumentError, ReaderLimits, ReaderUnavailableError, read_in_child
 from app.services.storage import ObjectStorage, new_object_key
@@ -42,7 +40,7 @@ def check_extension(received: ReceivedFile, allowed: list[str], kind: str) -> No
 
 
 async def store_then_commit(
-    session: AsyncSession,
+    db: AsyncSession,
     storage: ObjectStorage,
     row: object,
     key: str,
@@ -53,10 +51,10 @@ async def store_then_commit(
     removes the object it would have pointed at."""
     await storage.upload_file(key, received.path, content_type=content_type)
     try:
-        session.add(row)
-        await session.commit()
+        db.add(row)
+        await db.commit()
     except BaseException:
-        await session.rollback()
+        await db.rollback()
         try:
             await storage.remove(key)
         except Exception:
@@ -65,7 +63,7 @@ async def store_then_commit(
 
 
 async def upload_resume(
-    session: AsyncSession, storage: ObjectStorage, settings: Settings, user: User, received: ReceivedFile
+    db: AsyncSession, storage: ObjectStorage, settings: Settings, user: User, received: ReceivedFile
 ) -> Resume:
     check_extension(received, settings.ALLOWED_RESUME_EXTENSIONS, "resume")
     try:
@@ -80,19 +78,11 @@ async def upload_resume(
         user_id=user.id, storage_path=key, original_filename=received.filename, parsed_text=parsed_text
     )
     await store_then_commit(
-        session,
+        db,
         storage,
         resume,
         key,
         received,
         RESUME_CONTENT_TYPES.get(received.extension, "application/octet-stream"),
     )
-    return resume
-
-
-async def get_owned_resume(session: AsyncSession, user: User, resume_id: uuid.UUID) -> Resume:
-    # Someone else's id answers exactly like an unknown one: ids must not leak across users.
-    resume = await session.scalar(select(Resume).where(Resume.id == resume_id, Resume.user_id == user.id))
-    if resume is None:
-        raise not_found("Resume not found")
     return resume
