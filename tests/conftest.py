@@ -14,7 +14,7 @@ os.environ.setdefault("XDG_RUNTIME_DIR", str(_RUNTIME_DIR))
 import uuid  # noqa: E402
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
 from contextlib import asynccontextmanager  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, replace  # noqa: E402
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
@@ -23,13 +23,13 @@ from sqlalchemy import delete  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker  # noqa: E402
 
 from app.api.app import create_app  # noqa: E402
-from app.api.deps import AppResources  # noqa: E402
 from app.core.config import Settings, get_settings  # noqa: E402
 from app.db.migrate import upgrade_to_head  # noqa: E402
 from app.db.models import User  # noqa: E402
-from app.db.session import create_engine, create_session_factory  # noqa: E402
+from app.db.session import create_session_factory  # noqa: E402
 from app.services.accounts.users import issue_token  # noqa: E402
 from app.services.jobs.dispatch import JobDispatcher  # noqa: E402
+from app.services.resources import Resources, open_resources  # noqa: E402
 from app.services.storage import ObjectStorage  # noqa: E402
 from app.workers.celery_app import celery_app  # noqa: E402
 from tests.stack import ServiceStack, running_stack  # noqa: E402
@@ -72,17 +72,21 @@ def settings(stack: ServiceStack) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    created = create_engine(settings.DATABASE_URL)
-    yield created
-    await created.dispose()
+async def resources(settings: Settings) -> AsyncIterator[Resources]:
+    """The suite's shared resources, opened as the API's lifespan and each worker process open theirs."""
+    async with open_resources(settings, celery_app) as opened:
+        await opened.storage.ensure_bucket()
+        yield opened
 
 
 @pytest.fixture(scope="session")
-async def storage(settings: Settings) -> ObjectStorage:
-    store = ObjectStorage.from_settings(settings)
-    await store.ensure_bucket()
-    return store
+def engine(resources: Resources) -> AsyncEngine:
+    return resources.engine
+
+
+@pytest.fixture(scope="session")
+def storage(resources: Resources) -> ObjectStorage:
+    return resources.storage
 
 
 @pytest.fixture
@@ -149,7 +153,7 @@ async def bob(session_factory: async_sessionmaker[AsyncSession], settings: Setti
 
 
 def build_client(
-    resources: AppResources, client_address: tuple[str, int] = ("127.0.0.1", 123)
+    resources: Resources, client_address: tuple[str, int] = ("127.0.0.1", 123)
 ) -> httpx.AsyncClient:
     app = create_app(resources.settings)
     # The lifespan is what builds resources in production; the tests hand in their own instead.
@@ -160,33 +164,20 @@ def build_client(
 
 @asynccontextmanager
 async def client_on(
-    settings: Settings,
-    engine: AsyncEngine,
-    factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-    jobs: JobDispatcher | None = None,
+    resources: Resources, factory: async_sessionmaker[AsyncSession], jobs: JobDispatcher | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
-    resources = AppResources(
-        settings=settings,
-        engine=engine,
-        session_factory=factory,
-        storage=storage,
-        jobs=jobs or JobDispatcher(celery_app),
-    )
-    async with build_client(resources) as client:
+    # The suite's resources with the test's own sessions (and broker, for a fault drill).
+    shared = replace(resources, session_factory=factory, jobs=jobs or resources.jobs)
+    async with build_client(shared) as client:
         yield client
 
 
 @pytest.fixture
 async def api(
-    settings: Settings,
-    engine: AsyncEngine,
-    session_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-    broker: redis.Redis,
+    resources: Resources, session_factory: async_sessionmaker[AsyncSession], broker: redis.Redis
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The API in the test's rolled-back transaction."""
-    async with client_on(settings, engine, session_factory, storage) as client:
+    async with client_on(resources, session_factory) as client:
         yield client
 
 
@@ -198,14 +189,10 @@ def committing_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @pytest.fixture
 async def live_api(
-    settings: Settings,
-    engine: AsyncEngine,
-    committing_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-    broker: redis.Redis,
+    resources: Resources, committing_factory: async_sessionmaker[AsyncSession], broker: redis.Redis
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The API on committing sessions; pair it with `casey`."""
-    async with client_on(settings, engine, committing_factory, storage) as client:
+    async with client_on(resources, committing_factory) as client:
         yield client
 
 

@@ -6,18 +6,16 @@ these fixtures only re-verify the files.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.config import Settings
 from app.db.session import create_session_factory
 from app.services.embedding import EmbeddingService, get_embedding_service
-from app.services.jobs.context import JobContext
-from app.services.jobs.dispatch import JobDispatcher
 from app.services.knowledge_base import store as knowledge_base
-from app.services.storage import ObjectStorage
+from app.services.resources import Resources, open_resources
 from app.workers.celery_app import celery_app
 from bundled_services.launchers.llm_server import LLMServerHandle, start_llm_server
 from bundled_services.provisioning import embedding_model, llm_model
@@ -64,17 +62,8 @@ async def seeded_knowledge_base(engine: AsyncEngine, embeddings: EmbeddingServic
         return await knowledge_base.chunk_count(db)
 
 
-@pytest.fixture
-def job_context(
-    coaching_settings: Settings,
-    engine: AsyncEngine,
-    committing_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-) -> JobContext:
-    return JobContext(
-        settings=coaching_settings,
-        engine=engine,
-        session_factory=committing_factory,
-        storage=storage,
-        jobs=JobDispatcher(celery_app),
-    )
+@pytest.fixture(scope="session")
+async def job_context(coaching_settings: Settings) -> AsyncIterator[Resources]:
+    """What the worker's jobs get, opened as a worker opens it, on the small model."""
+    async with open_resources(coaching_settings, celery_app) as resources:
+        yield resources

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -18,8 +19,8 @@ from app.services.coaching import delivery_metrics
 from app.services.coaching.facts import invented_facts
 from app.services.coaching.feedback_generation import generate_feedback
 from app.services.coaching.recommendations import measured_facts
-from app.services.jobs.context import JobContext
 from app.services.practice.question_generation import generate_questions
+from app.services.resources import Resources
 from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, make_pdf, make_wav
 
@@ -121,7 +122,7 @@ def evidence_is_the_candidates(report: FeedbackReport, resume_text: str) -> None
 async def test_a_session_gets_a_gap_analysis_and_questions(
     live_api: httpx.AsyncClient,
     casey: Account,
-    job_context: JobContext,
+    job_context: Resources,
     committing_factory: async_sessionmaker[AsyncSession],
     seeded_knowledge_base: int,
 ) -> None:
@@ -158,19 +159,15 @@ async def test_a_session_gets_a_gap_analysis_and_questions(
 async def test_feedback_fallback_path_follows_the_formulas(
     live_api: httpx.AsyncClient,
     casey: Account,
-    job_context: JobContext,
+    job_context: Resources,
     committing_factory: async_sessionmaker[AsyncSession],
     seeded_knowledge_base: int,
 ) -> None:
     session_id = await create_session(live_api, casey)
     recording_id = await transcribed_answer(live_api, casey, session_id, committing_factory)
     # An agent given no time gives no reading: the evidence alone decides.
-    starved = JobContext(
-        settings=job_context.settings.model_copy(update={"AGENT_TIMEOUT_SECONDS": 0.01}),
-        engine=job_context.engine,
-        session_factory=job_context.session_factory,
-        storage=job_context.storage,
-        jobs=job_context.jobs,
+    starved = replace(
+        job_context, settings=job_context.settings.model_copy(update={"AGENT_TIMEOUT_SECONDS": 0.01})
     )
     await generate_feedback(starved, recording_id)
 
@@ -195,19 +192,15 @@ async def test_feedback_fallback_path_follows_the_formulas(
 async def test_feedback_agent_path_runs_the_tools(
     live_api: httpx.AsyncClient,
     casey: Account,
-    job_context: JobContext,
+    job_context: Resources,
     committing_factory: async_sessionmaker[AsyncSession],
     seeded_knowledge_base: int,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     session_id = await create_session(live_api, casey)
     recording_id = await transcribed_answer(live_api, casey, session_id, committing_factory)
-    patient = JobContext(
-        settings=job_context.settings.model_copy(update={"AGENT_TIMEOUT_SECONDS": 600.0}),
-        engine=job_context.engine,
-        session_factory=job_context.session_factory,
-        storage=job_context.storage,
-        jobs=job_context.jobs,
+    patient = replace(
+        job_context, settings=job_context.settings.model_copy(update={"AGENT_TIMEOUT_SECONDS": 600.0})
     )
     with caplog.at_level(logging.INFO, logger="app.services.coaching.feedback_generation"):
         await generate_feedback(patient, recording_id)

@@ -13,12 +13,13 @@ import json
 import signal
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.schemas.gap_analysis import GapAnalysis
@@ -29,11 +30,9 @@ from app.services.coaching.reading import model_labels
 from app.services.coaching.transcript import split_units
 from app.services.embedding import EmbeddingService, get_embedding_service
 from app.services.gap_analysis.analyzer import GapAnalyzer
-from app.services.jobs.context import JobContext
-from app.services.jobs.dispatch import JobDispatcher
 from app.services.llm import LocalLLMProvider
 from app.services.practice.question_generation import build_prompt, write_questions
-from app.services.storage import ObjectStorage
+from app.services.resources import Resources, open_resources
 from app.services.warm_up import OPENINGS, Step, warm_up
 from app.workers.celery_app import celery_app
 from app.workers.runtime import WorkerRuntime
@@ -79,38 +78,30 @@ def submitted(arguments: dict[str, Any]) -> Reply:
     )
 
 
-ContextAt = Callable[..., JobContext]
+ContextAt = Callable[..., Awaitable[Resources]]
 
 
 @pytest.fixture
-def context_at(
-    settings: Settings,
-    engine: AsyncEngine,
-    committing_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
-) -> ContextAt:
-    """What the worker's jobs get, with the language model at the given server URL."""
+async def context_at(settings: Settings) -> AsyncIterator[ContextAt]:
+    """What the worker's jobs get, opened as a worker opens it, with the language model at the given
+    server URL; closed after the test."""
+    async with AsyncExitStack() as opened:
 
-    def context(server_url: str, **overrides: Any) -> JobContext:
-        return JobContext(
-            settings=settings.model_copy(
+        async def context(server_url: str, **overrides: Any) -> Resources:
+            scripted = settings.model_copy(
                 update={
                     "LOCAL_LLM_API_BASE": f"{server_url}/v1",
                     "LOCAL_LLM_MODEL_NAME": "test-model",
                     "EMBEDDING_MODEL_NAME": str(embedding_model.provision()),
                     **overrides,
                 }
-            ),
-            engine=engine,
-            session_factory=committing_factory,
-            storage=storage,
-            jobs=JobDispatcher(celery_app),
-        )
+            )
+            return await opened.enter_async_context(open_resources(scripted, celery_app))
 
-    return context
+        yield context
 
 
-async def warm_up_beside_jobs(context: JobContext, on_step: Callable[[], None] = lambda: None) -> int:
+async def warm_up_beside_jobs(context: Resources, on_step: Callable[[], None] = lambda: None) -> int:
     """As in the worker: the warm-up in a thread of its own, its steps on the loop the jobs run on."""
     jobs_loop = asyncio.get_running_loop()
 
@@ -144,7 +135,7 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
         submitted(READING),
     ]
     with ScriptedServer([*warm_up_replies, *job_replies]) as server:
-        context = context_at(server.url)
+        context = await context_at(server.url)
         scripted = context.settings
         requests_per_step: list[int] = []
         counted = 0
@@ -196,7 +187,7 @@ async def test_every_request_of_the_jobs_opens_like_a_warm_up_request(
 
 async def test_a_cloud_provider_gets_no_warm_up_but_the_embedding_model_loads(context_at: ContextAt) -> None:
     with ScriptedServer([chat_completion("x")]) as server:
-        context = context_at(server.url, LLM_PROVIDER="openai")
+        context = await context_at(server.url, LLM_PROVIDER="openai")
         assert await warm_up_beside_jobs(context) == 0
         assert server.requests == []
     assert get_embedding_service(context.settings).loaded
@@ -207,13 +198,13 @@ async def test_a_model_server_that_never_answers_is_not_waited_for_forever(
 ) -> None:
     monkeypatch.setattr(warm_up_module, "SERVER_WAIT_SECONDS", 1.5)
     # Nothing listens on the discard port.
-    silent = context_at("http://127.0.0.1:9")
+    silent = await context_at("http://127.0.0.1:9")
     assert await warm_up_beside_jobs(silent) == 0
 
 
 async def test_the_warm_up_gives_way_to_the_first_job(context_at: ContextAt) -> None:
     with ScriptedServer([chat_completion("x")]) as server:
-        context = context_at(server.url)
+        context = await context_at(server.url)
         jobs_loop = asyncio.get_running_loop()
         steps_run = 0
 
@@ -234,10 +225,10 @@ def test_the_worker_runs_warm_up_steps_only_before_its_first_job(settings: Setti
     runtime = WorkerRuntime()
     ran: list[str] = []
 
-    async def step(context: JobContext) -> None:
+    async def step(context: Resources) -> None:
         ran.append("step")
 
-    async def job(context: JobContext) -> str:
+    async def job(context: Resources) -> str:
         ran.append("job")
         return "done"
 
@@ -256,12 +247,12 @@ def test_a_worker_told_to_stop_cancels_the_warm_up_step_it_is_in(settings: Setti
     outcome: list[bool] = []
     ran: list[str] = []
 
-    async def endless(context: JobContext) -> None:
+    async def endless(context: Resources) -> None:
         started.set()
         await asyncio.Event().wait()
         ran.append("finished")
 
-    async def later(context: JobContext) -> None:
+    async def later(context: Resources) -> None:
         ran.append("later")
 
     warming = threading.Thread(target=lambda: outcome.append(runtime.run_before_first_job(endless)))
@@ -283,7 +274,7 @@ def test_a_job_stopped_from_outside_does_not_resume_inside_the_next_one(settings
     gate: asyncio.Event | None = None
     resumed: list[str] = []
 
-    async def interrupted(context: JobContext) -> None:
+    async def interrupted(context: Resources) -> None:
         nonlocal gate
         gate = asyncio.Event()
         # Celery's soft time limit: a signal whose handler raises in the worker's main thread.
@@ -291,7 +282,7 @@ def test_a_job_stopped_from_outside_does_not_resume_inside_the_next_one(settings
         await gate.wait()
         resumed.append("the interrupted job went on")
 
-    async def next_job(context: JobContext) -> str:
+    async def next_job(context: Resources) -> str:
         if gate is not None:
             gate.set()
         for _ in range(3):

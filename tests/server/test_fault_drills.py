@@ -13,12 +13,11 @@ import httpx
 import pytest
 from celery import Celery
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.config import Settings
 from app.db.models import GapAnalysisRecord, InterviewSession, Recording
 from app.services.jobs.dispatch import QUEUE_UNAVAILABLE, JobDispatcher
-from app.services.storage import ObjectStorage
+from app.services.resources import Resources
 from tests.conftest import Account, client_on
 from tests.files import JOB_DESCRIPTION, make_wav
 from tests.server.test_recordings import submit
@@ -30,16 +29,13 @@ DOWN_BROKER = "redis://127.0.0.1:9/0"
 
 @pytest.fixture
 async def broker_down(
-    settings: Settings,
-    engine: AsyncEngine,
-    session_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
+    resources: Resources, session_factory: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The API with its database and storage, and a job broker that does not answer."""
     down = Celery("down")
     # The write URL: CELERY_BROKER_URL in the environment (the suite's broker) overrides broker_url.
     down.conf.update(broker_write_url=DOWN_BROKER)
-    async with client_on(settings, engine, session_factory, storage, JobDispatcher(down)) as client:
+    async with client_on(resources, session_factory, JobDispatcher(down)) as client:
         yield client
 
 

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 import pytest
 import redis
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.config import Settings
 from app.db.base import Base
 from app.db.models import GapAnalysisRecord, InterviewSession, Recording, Resume, User
 from app.services.gap_analysis.standalone import run_analysis
-from app.services.jobs.context import JobContext
-from app.services.jobs.dispatch import JobDispatcher
 from app.services.jobs.errors import PermanentJobError
 from app.services.ownership import (
     NotFoundError,
@@ -34,8 +31,8 @@ from app.services.ownership import (
     sessions_of,
 )
 from app.services.practice.question_generation import generate_questions
+from app.services.resources import Resources
 from app.services.storage import ObjectStorage
-from app.workers.celery_app import celery_app
 from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, make_wav
 from tests.server.test_recordings import stored_recordings, submit
@@ -206,23 +203,15 @@ async def test_the_jobs_read_no_other_users_resume(
     db: AsyncSession,
     alice: Account,
     bob: Account,
-    settings: Settings,
-    engine: AsyncEngine,
+    resources: Resources,
     session_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
 ) -> None:
     # Rows no endpoint would write: Bob's session and analysis pointing at Alice's resume.
     alices = (await add_rows(db, alice.user)).resume
     bobs = await add_rows(db, bob.user)
     bobs.session.resume_id = bobs.analysis.resume_id = alices.id
     await db.commit()
-    context = JobContext(
-        settings=settings,
-        engine=engine,
-        session_factory=session_factory,
-        storage=storage,
-        jobs=JobDispatcher(celery_app),
-    )
+    context = replace(resources, session_factory=session_factory)
     with pytest.raises(PermanentJobError, match="resume was deleted"):
         await generate_questions(context, bobs.session.id)
     with pytest.raises(PermanentJobError, match="resume was deleted"):

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 import redis
 from pydantic import SecretStr
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.api.deps import AppResources
 from app.core.config import Settings
-from app.services.jobs.dispatch import JobDispatcher
-from app.services.storage import ObjectStorage
-from app.workers.celery_app import celery_app
+from app.services.resources import Resources
 from tests.conftest import build_client
 from tests.team.oauth_provider import LocalOAuthProvider, running_provider
 
@@ -41,10 +39,8 @@ def team_settings(base: Settings, **overrides: Any) -> Settings:
 
 @pytest.fixture
 def make_client(
-    settings: Settings,
-    engine: AsyncEngine,
+    resources: Resources,
     session_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
     broker: redis.Redis,
     oauth_provider: LocalOAuthProvider,
 ) -> ClientFactory:
@@ -54,15 +50,10 @@ def make_client(
     async def factory(
         client_address: tuple[str, int] = ("127.0.0.1", 123), **overrides: Any
     ) -> AsyncIterator[httpx.AsyncClient]:
-        active = team_settings(settings, **{**oauth_provider.settings(), **overrides})
-        resources = AppResources(
-            settings=active,
-            engine=engine,
-            session_factory=session_factory,
-            storage=storage,
-            jobs=JobDispatcher(celery_app),
-        )
-        async with build_client(resources, client_address) as client:
+        active = team_settings(resources.settings, **{**oauth_provider.settings(), **overrides})
+        # No override (limits, sign-in, CORS, the broker /ready probes) concerns an opened client.
+        team = replace(resources, settings=active, session_factory=session_factory)
+        async with build_client(team, client_address) as client:
             yield client
 
     return factory

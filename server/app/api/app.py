@@ -10,15 +10,12 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from app.api import health as readiness
-from app.api.deps import AppResources, ResourcesDep
+from app.api.deps import ResourcesDep
 from app.api.v1 import api_router
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
 from app.core.middleware import install_middleware
-from app.core.shared_redis import close_shared_redis, open_shared_redis
-from app.db.session import create_engine, create_session_factory
-from app.services.jobs.dispatch import JobDispatcher
-from app.services.storage import ObjectStorage
+from app.services.resources import open_resources
 
 logger = logging.getLogger(__name__)
 
@@ -28,23 +25,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from app.workers.celery_app import celery_app
 
-        active = settings or get_settings()
-        engine = create_engine(active.DATABASE_URL)
-        storage = ObjectStorage.from_settings(active)
-        await storage.ensure_bucket()
-        app.state.resources = AppResources(
-            settings=active,
-            engine=engine,
-            session_factory=create_session_factory(engine),
-            storage=storage,
-            jobs=JobDispatcher(celery_app),
-        )
-        open_shared_redis(app, active)
-        try:
+        async with open_resources(settings or get_settings(), celery_app) as resources:
+            await resources.storage.ensure_bucket()
+            app.state.resources = resources
             yield
-        finally:
-            await close_shared_redis(app)
-            await engine.dispose()
 
     app = FastAPI(
         title="Ascend AI",

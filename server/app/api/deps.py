@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.services.jobs.dispatch import JobDispatcher
+from app.services.resources import Resources
 from app.services.storage import ObjectStorage
 
 
-@dataclass(frozen=True, slots=True)
-class AppResources:
-    """What the lifespan builds once per process and every request shares."""
-
-    settings: Settings
-    engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
-    storage: ObjectStorage
-    jobs: JobDispatcher
-
-
-def get_resources(request: Request) -> AppResources:
-    resources: AppResources = request.app.state.resources
+def get_resources(request: Request) -> Resources:
+    # Built once per process by the lifespan (`open_resources`) and shared by every request.
+    resources: Resources = request.app.state.resources
     return resources
 
 
-ResourcesDep = Annotated[AppResources, Depends(get_resources)]
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
 def get_settings_dep(resources: ResourcesDep) -> Settings:
@@ -56,7 +47,12 @@ def get_jobs(resources: ResourcesDep) -> JobDispatcher:
     return resources.jobs
 
 
+def get_redis(resources: ResourcesDep) -> Redis:
+    return resources.redis
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbDep = Annotated[AsyncSession, Depends(get_db)]
 StorageDep = Annotated[ObjectStorage, Depends(get_storage)]
 JobsDep = Annotated[JobDispatcher, Depends(get_jobs)]
+RedisDep = Annotated[Redis, Depends(get_redis)]

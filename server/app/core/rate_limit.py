@@ -26,7 +26,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.core.caller import app_settings, caller_user_id
 from app.core.config import Settings
 from app.core.routes import path_matches, route_path
-from app.core.shared_redis import redis_for
 
 logger = logging.getLogger(__name__)
 
@@ -129,10 +128,11 @@ class RateLimitMiddleware:
         if rule is None or settings is None or not settings.RATE_LIMIT_ENABLED or subject is None:
             await self.app(scope, receive, send)
             return
+        # The process's one client, in the resources the lifespan built (a type core may not import).
+        redis: Redis = scope["app"].state.resources.redis
         try:
-            async with redis_for(scope["app"]) as redis:
-                limiter = FixedWindowLimiter(redis, window_seconds=settings.RATE_LIMIT_WINDOW_SECONDS)
-                decision = await limiter.hit(rule.bucket, subject, rule.limit(settings))
+            limiter = FixedWindowLimiter(redis, window_seconds=settings.RATE_LIMIT_WINDOW_SECONDS)
+            decision = await limiter.hit(rule.bucket, subject, rule.limit(settings))
         except RedisError:
             # Without the shared count no limit can be enforced; refusing is safer than letting
             # every worker accept unbounded uploads, and the broker being down breaks these anyway.

@@ -35,12 +35,12 @@ from app.services.agent import AgentTools, read_agent_opening
 from app.services.coaching.evidence import star_bank
 from app.services.coaching.reading import AnswerReading
 from app.services.coaching.relevance import question_bank
-from app.services.embedding import EmbeddingModelError, get_embedding_service
+from app.services.embedding import EmbeddingModelError
 from app.services.gap_analysis import analyzer, judging
-from app.services.jobs.context import JobContext
-from app.services.llm import LLMError, LocalLLMProvider
+from app.services.llm import LLMConfigurationError, LLMError, LocalLLMProvider
 from app.services.practice import question_generation
 from app.services.prompts import COACH_SYSTEM_PROMPT, QUESTION_WRITER_SYSTEM_PROMPT
+from app.services.resources import Resources
 
 logger = logging.getLogger(__name__)
 
@@ -50,16 +50,16 @@ PROBE_INTERVAL_SECONDS = 1.0
 # What a failed opening raises; the warm-up stops there, since the next would meet the same problem.
 OPENING_ERRORS: tuple[type[Exception], ...] = (LLMError, openai.APIError, httpx.HTTPError, OSError)
 
-Step = Callable[[JobContext], Coroutine[Any, Any, None]]
+Step = Callable[[Resources], Coroutine[Any, Any, None]]
 # Runs a step on the jobs' loop; False when it did not, the worker having work of its own by then.
 RunStep = Callable[[Step], bool]
 
 
-def _tools(context: JobContext) -> AgentTools:
+def _tools(context: Resources) -> AgentTools:
     # The tools' schemas are all an agent's opening needs of them: nothing here reads the database.
     return AgentTools(
         session_factory=context.session_factory,
-        embeddings=get_embedding_service(context.settings),
+        embeddings=context.embeddings,
         user_id=uuid.uuid4(),
     )
 
@@ -71,7 +71,7 @@ class AgentOpening:
     system_prompt: str
     response_model: type[BaseModel]
 
-    async def read(self, context: JobContext) -> None:
+    async def read(self, context: Resources) -> None:
         await read_agent_opening(
             context.settings,
             _tools(context),
@@ -87,8 +87,11 @@ class StructuredOpening:
     response_model: type[BaseModel]
     system_prompt: str | None = None
 
-    async def read(self, context: JobContext) -> None:
-        provider = LocalLLMProvider.from_settings(context.settings)
+    async def read(self, context: Resources) -> None:
+        provider = context.llm
+        if not isinstance(provider, LocalLLMProvider):
+            # Only a local model server keeps what it read; `warm_up` sends openings to no other.
+            raise LLMConfigurationError(f"no opening turns to read for {type(provider).__name__}")
         await provider.read_opening(self.response_model, self.system_prompt)
 
 
@@ -104,8 +107,8 @@ OPENINGS: tuple[Opening, ...] = (
 )
 
 
-async def load_embedding_model(context: JobContext) -> None:
-    embeddings = get_embedding_service(context.settings)
+async def load_embedding_model(context: Resources) -> None:
+    embeddings = context.embeddings
     await embeddings.load()
     # The banks every report's sentences and question are compared with, embedded once per worker.
     await star_bank(embeddings)

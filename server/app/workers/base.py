@@ -13,13 +13,14 @@ import redis.exceptions
 import sqlalchemy.exc
 from celery import Task
 from celery.exceptions import Retry, SoftTimeLimitExceeded, TimeLimitExceeded
+from redis.asyncio import Redis
 
 from app.core.config import get_settings
 from app.services.embedding import EmbeddingModelError
-from app.services.jobs.context import JobContext
 from app.services.jobs.dispatch import QueueUnavailableError
 from app.services.jobs.errors import PermanentJobError, TransientJobError
 from app.services.llm.errors import LLMError, LLMUnavailableError
+from app.services.resources import Resources
 from app.services.storage import StorageError
 from app.workers.runtime import runtime
 
@@ -39,8 +40,8 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     TimeoutError,
 )
 
-JobFunction = Callable[[JobContext, uuid.UUID], Awaitable[None]]
-FailureMarker = Callable[[JobContext, uuid.UUID, str], Awaitable[None]]
+JobFunction = Callable[[Resources, uuid.UUID], Awaitable[None]]
+FailureMarker = Callable[[Resources, uuid.UUID, str], Awaitable[None]]
 
 
 def backoff_seconds(attempt: int, base: float, cap: float) -> float:
@@ -67,12 +68,24 @@ def failure_reason(exc: BaseException) -> str:
     return "An internal error stopped the analysis; try submitting again"
 
 
+async def count_delivery(client: Redis, key: str, cap: int) -> None:
+    """Refuse the job once it has been handed out `cap` times: with acks_late, a job whose worker
+    dies goes back to the queue, and one that kills every worker it meets would go round forever."""
+    async with client.pipeline() as pipe:
+        pipe.incr(key)
+        pipe.expire(key, DELIVERY_COUNT_SECONDS)
+        delivered = int((await pipe.execute())[0])
+    if delivered > cap:
+        raise PermanentJobError(
+            f"The analysis stopped its worker {cap} times and was given up; try submitting again"
+        )
+
+
 class AscendTask(Task):  # type: ignore[type-arg]
     """One entity id in, a row updated out; `mark_failed` records why it gave up."""
 
     abstract = True
     mark_failed: FailureMarker
-    _counter: redis.Redis | None = None
 
     def run_job(self, job: JobFunction, entity_id: str) -> None:
         try:
@@ -80,9 +93,15 @@ class AscendTask(Task):  # type: ignore[type-arg]
         except ValueError as exc:
             raise PermanentJobError(f"not an id: {entity_id!r}") from exc
         settings = get_settings()
+        # Per attempt: a retry is a new delivery of the same task id, and not the worker's death.
+        delivery = f"ascend:deliveries:{self.request.id}:{self.request.retries}"
+
+        async def counted(resources: Resources) -> None:
+            await count_delivery(resources.redis, delivery, settings.TASK_MAX_DELIVERIES)
+            await job(resources, parsed_id)
+
         try:
-            self._count_delivery(settings.REDIS_URL, settings.TASK_MAX_DELIVERIES)
-            runtime.run(lambda resources: job(resources, parsed_id))
+            runtime.run(counted)
         except TRANSIENT_ERRORS as exc:
             attempt = self.request.retries
             if attempt >= settings.TASK_MAX_RETRIES:
@@ -99,22 +118,6 @@ class AscendTask(Task):  # type: ignore[type-arg]
                 delay,
             )
             raise self.retry(exc=exc, countdown=delay) from exc
-
-    def _count_delivery(self, redis_url: str, cap: int) -> None:
-        """Refuse the job once it has been handed out `cap` times: with acks_late, a job whose worker
-        dies goes back to the queue, and one that kills every worker it meets would go round forever."""
-        if AscendTask._counter is None:
-            AscendTask._counter = redis.Redis.from_url(redis_url)
-        # Per attempt: a retry is a new delivery of the same task id, and not the worker's death.
-        key = f"ascend:deliveries:{self.request.id}:{self.request.retries}"
-        with AscendTask._counter.pipeline() as pipe:
-            pipe.incr(key)
-            pipe.expire(key, DELIVERY_COUNT_SECONDS)
-            delivered = int(pipe.execute()[0])
-        if delivered > cap:
-            raise PermanentJobError(
-                f"The analysis stopped its worker {cap} times and was given up; try submitting again"
-            )
 
     def on_failure(
         self, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any

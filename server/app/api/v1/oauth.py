@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.api.deps import DbDep, SettingsDep
+from app.api.deps import DbDep, RedisDep, SettingsDep
 from app.core.config import Settings
 from app.core.errors import invalid_input, not_found, unauthorized
-from app.core.shared_redis import RedisDep
 from app.schemas.error import ErrorResponse
 from app.schemas.oauth import OAuthExchangeRequest, OAuthProvidersResponse, OAuthTokenResponse
 from app.schemas.text import PlainText

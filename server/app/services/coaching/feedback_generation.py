@@ -22,13 +22,12 @@ from app.services.coaching.judge import judge_answer
 from app.services.coaching.reading import AnswerReading, model_labels, reading_request
 from app.services.coaching.report import build_report
 from app.services.coaching.transcript import Unit, split_units
-from app.services.embedding import get_embedding_service
-from app.services.jobs.context import JobContext
 from app.services.jobs.errors import PermanentJobError
 from app.services.llm import without_control_characters
 from app.services.ownership import owned_resume_text
 from app.services.practice.session_progress import complete_session_if_done
 from app.services.prompts import COACH_SYSTEM_PROMPT
+from app.services.resources import Resources
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def measured_delivery_call(transcript: str) -> PriorToolCall:
 
 
 async def read_answer(
-    context: JobContext,
+    context: Resources,
     tools: AgentTools,
     question: str,
     transcript: str,
@@ -67,7 +66,7 @@ async def read_answer(
     )
 
 
-async def generate_feedback(context: JobContext, recording_id: uuid.UUID) -> None:
+async def generate_feedback(context: Resources, recording_id: uuid.UUID) -> None:
     async with context.session_factory() as db:
         recording = await db.get(Recording, recording_id)
         if recording is None:
@@ -89,7 +88,7 @@ async def generate_feedback(context: JobContext, recording_id: uuid.UUID) -> Non
     units = split_units(transcript)
     if metrics.total_words == 0 or not units:
         raise PermanentJobError("No speech was detected in the recording; record the answer again")
-    embeddings = get_embedding_service(context.settings)
+    embeddings = context.embeddings
     tools = AgentTools(
         session_factory=context.session_factory,
         embeddings=embeddings,

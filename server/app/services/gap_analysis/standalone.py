@@ -11,12 +11,11 @@ from app.db.models import GapAnalysisRecord, User
 from app.schemas.gap_analysis import GapAnalysis, GapAnalysisRequest, GapAnalysisStatus
 from app.schemas.status import as_state
 from app.services.agent import AgentTools
-from app.services.embedding import get_embedding_service
-from app.services.jobs.context import JobContext
 from app.services.jobs.dispatch import JobDispatcher, TaskName, enqueue_or_fail
 from app.services.jobs.errors import PermanentJobError
 from app.services.ownership import owned_gap_analysis, owned_resume, owned_resume_text
 from app.services.practice.question_generation import analyze_gaps
+from app.services.resources import Resources
 
 
 async def create_analysis(
@@ -49,7 +48,7 @@ async def get_analysis(db: AsyncSession, user: User, analysis_id: uuid.UUID) -> 
     )
 
 
-async def run_analysis(context: JobContext, analysis_id: uuid.UUID) -> None:
+async def run_analysis(context: Resources, analysis_id: uuid.UUID) -> None:
     async with context.session_factory() as db:
         record = await db.get(GapAnalysisRecord, analysis_id)
         if record is None or record.status in ("complete", "failed"):
@@ -61,7 +60,7 @@ async def run_analysis(context: JobContext, analysis_id: uuid.UUID) -> None:
 
     tools = AgentTools(
         session_factory=context.session_factory,
-        embeddings=get_embedding_service(context.settings),
+        embeddings=context.embeddings,
         user_id=user_id,
     )
     analysis = await analyze_gaps(context, tools, resume_text, job_description)
@@ -74,7 +73,7 @@ async def run_analysis(context: JobContext, analysis_id: uuid.UUID) -> None:
         await db.commit()
 
 
-async def mark_analysis_failed(context: JobContext, analysis_id: uuid.UUID, reason: str) -> None:
+async def mark_analysis_failed(context: Resources, analysis_id: uuid.UUID, reason: str) -> None:
     async with context.session_factory() as db:
         await db.execute(
             update(GapAnalysisRecord)

@@ -1,1 +1,1 @@
-"""Background jobs as the services see them: queueing one, what it runs with, and how it fails."""
+"""Background jobs as the services see them: queueing one, and how it fails."""

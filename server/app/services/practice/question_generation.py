@@ -16,15 +16,13 @@ from pydantic import BaseModel, Field
 from app.db.models import InterviewSession
 from app.schemas.gap_analysis import GapAnalysis
 from app.services.agent import AgentTools, PriorToolCall, run_structured_agent
-from app.services.embedding import get_embedding_service
 from app.services.gap_analysis.analyzer import GapAnalyzer
-from app.services.jobs.context import JobContext
 from app.services.jobs.errors import PermanentJobError
-from app.services.llm import get_llm_provider
 from app.services.llm.sentences import finished_sentence, one_sentence
 from app.services.ownership import owned_resume_text
 from app.services.practice.session_progress import complete_session_if_done
 from app.services.prompts import QUESTION_WRITER_SYSTEM_PROMPT
+from app.services.resources import Resources
 
 logger = logging.getLogger(__name__)
 
@@ -116,14 +114,14 @@ def reading_calls(session_id: uuid.UUID, resume_id: uuid.UUID) -> tuple[PriorToo
 
 
 async def analyze_gaps(
-    context: JobContext, tools: AgentTools, resume_text: str, job_description: str
+    context: Resources, tools: AgentTools, resume_text: str, job_description: str
 ) -> GapAnalysis:
-    analyzer = GapAnalyzer(get_llm_provider(context.settings), get_embedding_service(context.settings))
+    analyzer = GapAnalyzer(context.llm, context.embeddings)
     return await analyzer.analyze(resume_text, job_description)
 
 
 async def write_questions(
-    context: JobContext,
+    context: Resources,
     tools: AgentTools,
     session_id: uuid.UUID,
     resume_id: uuid.UUID,
@@ -148,7 +146,7 @@ async def write_questions(
     if len(pooled) >= MIN_QUESTIONS:
         logger.info("questions for session %s written by the agent path", session_id)
         return pooled
-    provider = get_llm_provider(settings)
+    provider = context.llm
     for _attempt in range(2):
         fallback = await provider.generate_structured_response(
             prompt, QuestionSet, system_prompt=QUESTION_WRITER_SYSTEM_PROMPT, temperature=0.4
@@ -161,7 +159,7 @@ async def write_questions(
     raise PermanentJobError("The model could not write enough distinct questions; try again")
 
 
-async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None:
+async def generate_questions(context: Resources, session_id: uuid.UUID) -> None:
     async with context.session_factory() as db:
         session = await db.get(InterviewSession, session_id)
         if session is None:
@@ -178,7 +176,7 @@ async def generate_questions(context: JobContext, session_id: uuid.UUID) -> None
 
     tools = AgentTools(
         session_factory=context.session_factory,
-        embeddings=get_embedding_service(context.settings),
+        embeddings=context.embeddings,
         user_id=user_id,
     )
     if stored_analysis is None:

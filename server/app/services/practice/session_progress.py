@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import InterviewSession, Recording
-from app.services.jobs.context import JobContext
+from app.services.resources import Resources
 
 TERMINAL_STATES = ("complete", "failed")
 
@@ -40,7 +40,7 @@ async def complete_session_if_done(db: AsyncSession, session_id: uuid.UUID) -> N
         session.status = "failed"
 
 
-async def mark_recording_failed(context: JobContext, recording_id: uuid.UUID, reason: str) -> None:
+async def mark_recording_failed(context: Resources, recording_id: uuid.UUID, reason: str) -> None:
     async with context.session_factory() as db:
         session_id = await db.scalar(
             update(Recording)
@@ -53,7 +53,7 @@ async def mark_recording_failed(context: JobContext, recording_id: uuid.UUID, re
         await db.commit()
 
 
-async def mark_session_failed(context: JobContext, session_id: uuid.UUID, reason: str) -> None:
+async def mark_session_failed(context: Resources, session_id: uuid.UUID, reason: str) -> None:
     async with context.session_factory() as db:
         await db.execute(
             update(InterviewSession)

@@ -8,15 +8,14 @@ import uuid
 from pathlib import Path
 
 from app.db.models import Recording
-from app.services.jobs.context import JobContext
 from app.services.jobs.dispatch import TaskName
 from app.services.practice.recordings import AUDIO_CONTENT_TYPES
-from app.services.practice.whisper_client import transcribe
+from app.services.resources import Resources
 
 logger = logging.getLogger(__name__)
 
 
-async def transcribe_recording(context: JobContext, recording_id: uuid.UUID) -> None:
+async def transcribe_recording(context: Resources, recording_id: uuid.UUID) -> None:
     async with context.session_factory() as db:
         recording = await db.get(Recording, recording_id)
         if recording is None:
@@ -30,12 +29,8 @@ async def transcribe_recording(context: JobContext, recording_id: uuid.UUID) -> 
     with tempfile.TemporaryDirectory(prefix="ascend-transcribe-") as workdir:
         audio_path = Path(workdir) / f"answer{extension}"
         await context.storage.download_file(key, audio_path)
-        result = await transcribe(
-            context.settings.WHISPER_SERVICE_URL,
-            audio_path,
-            audio_path.name,
-            AUDIO_CONTENT_TYPES.get(extension, "application/octet-stream"),
-            timeout_seconds=context.settings.WHISPER_REQUEST_TIMEOUT_SECONDS,
+        result = await context.whisper.transcribe(
+            audio_path, audio_path.name, AUDIO_CONTENT_TYPES.get(extension, "application/octet-stream")
         )
 
     async with context.session_factory() as db:
