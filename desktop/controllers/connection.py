@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from app.schemas.user import UserResponse
@@ -15,6 +16,8 @@ from desktop.qt import QObject, Signal
 from desktop.settings import AppSettings, Mode, SettingKey
 from desktop.tasks import simple
 from desktop.token_store import TokenStore
+
+logger = logging.getLogger(__name__)
 
 SIGNING_IN = "Signing you in"
 
@@ -149,6 +152,7 @@ class ConnectionController(QObject):
             self._context.replace_client(client)
             self._context.user = user
             self.connected.emit(user)
+            logger.info("signed in to %s", client.base_url)
 
         def failed(message: str) -> None:
             client.close()

@@ -82,8 +82,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(Reply(body={"object": "list", "data": []}))
 
     def _answer(self, reply: Reply) -> None:
-        if reply.delay and self.server.owner.released.wait(reply.delay):
-            return
+        if reply.delay:
+            if self.server.owner.released.wait(reply.delay):
+                return
+            # The client waited the whole delay out: a test of its timeout would want to know.
+            self.server.owner.note_late_reply()
         payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
         try:
             self.send_response(reply.status)
@@ -118,6 +121,8 @@ class ScriptedServer:
         self._replies = list(replies)
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
+        # Delayed replies sent because the delay ran out (not cut short by the end of the test).
+        self.late_replies = 0
         self.released = threading.Event()
         self._server = _Server(self)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -130,6 +135,10 @@ class ScriptedServer:
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
+
+    def note_late_reply(self) -> None:
+        with self._lock:
+            self.late_replies += 1
 
     def next_reply(self) -> Reply:
         with self._lock:

@@ -138,11 +138,14 @@ async def test_server_errors_exhaust_three_attempts(fast_retries: RetryPolicy) -
 
 
 async def test_timeout_is_retried(fast_retries: RetryPolicy) -> None:
-    with ScriptedServer([Reply(delay=10), chat_completion("here")]) as server:
+    # The first answer would come after a minute: only a client that gave up on it at its timeout
+    # gets the second one without the first having been sent.
+    with ScriptedServer([Reply(delay=60), chat_completion("here")]) as server:
         answer = await _provider(server.url, fast_retries, timeout=0.5).generate_response("ping")
 
     assert answer == "here"
     assert len(server.requests) == 2
+    assert server.late_replies == 0, "the client waited for the slow answer instead of timing out"
 
 
 async def test_authentication_failure_is_permanent(fast_retries: RetryPolicy) -> None:

@@ -8,12 +8,17 @@ import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.core.config import Settings
+from app.db.models import User
 from desktop.audio.sounddevice_backend import SoundDeviceBackend
 from desktop.composition.build import build_app
 from desktop.composition.root import DesktopApp
@@ -30,8 +35,10 @@ from desktop.settings import AppSettings
 from desktop.tasks import TaskRunner
 from desktop.views import style
 from desktop.views.main_window import MainWindow
+from tests.conftest import Account, create_account
 from tests.desktop.embedded_env import embedded_environment, inherited_server_settings
 from tests.desktop.fake_audio import FakeAudioBackend
+from tests.desktop.team_server import serving
 from tests.desktop.virtual_mic import VirtualMicrophone, virtual_microphone
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -64,6 +71,43 @@ def fail_on_qt_warnings() -> Iterator[None]:
     yield
     qInstallMessageHandler(previous)
     assert not problems, "Qt reported problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="session")
+def server_url(settings: Settings) -> Iterator[str]:
+    """The real API on a loopback port, over the suite's PostgreSQL, broker and object store."""
+    with serving(settings) as url:
+        yield url
+
+
+@asynccontextmanager
+async def _committed(
+    factory: async_sessionmaker[AsyncSession], settings: Settings, name: str
+) -> AsyncIterator[Account]:
+    # Committed, so the server's own connections see the user; deleted with all of theirs afterwards.
+    account = await create_account(factory, settings, name)
+    yield account
+    async with factory() as session:
+        await session.execute(delete(User).where(User.id == account.user.id))
+        await session.commit()
+
+
+@pytest.fixture
+async def candidate(
+    committing_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[Account]:
+    """The user the desktop client signs in as."""
+    async with _committed(committing_factory, settings, "Jordan") as account:
+        yield account
+
+
+@pytest.fixture
+async def stranger(
+    committing_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[Account]:
+    """Another user of the same server, whose ids the candidate must not reach."""
+    async with _committed(committing_factory, settings, "Riley") as account:
+        yield account
 
 
 @pytest.fixture

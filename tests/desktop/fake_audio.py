@@ -35,6 +35,7 @@ class FakeStream:
             block = (np.sin(2 * np.pi * 220 * times) * self._amplitude * 32767).astype(np.int16)
             self._callback(block)
             position += BLOCK
+            # What it stands in for: a microphone hands over each block when it has been spoken.
             time.sleep(BLOCK / SAMPLERATE)
 
     def stop(self) -> None:

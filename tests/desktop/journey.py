@@ -88,7 +88,8 @@ def record_answer(
     qtbot.waitUntil(lambda: view.record.text().endswith("Stop"), timeout=5_000)
     speaker = mic.say(ANSWER)
     qtbot.waitUntil(lambda: view.meter.level > 0.3, timeout=10_000)
-    qtbot.wait(2_500)
+    # Mid-answer, as the screenshot shows it: the take's clock past two seconds.
+    qtbot.waitUntil(lambda: view.timer.text() >= "00:02", timeout=10_000)
     if screenshot is not None:
         screenshot(window, "interview-recording")
     speaker.wait(timeout=30)

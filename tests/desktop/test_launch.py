@@ -8,13 +8,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.desktop.embedded_env import embedded_environment, inherited_server_settings
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -40,6 +40,10 @@ def _logs(data_dir: Path, console: Path) -> str:
     return "\n".join(parts)
 
 
+def _text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
 def test_the_app_starts_its_services_and_stops_them_on_sigterm(data_dir: Path) -> None:
     console = data_dir.parent / "console.log"
     with (
@@ -53,16 +57,27 @@ def test_the_app_starts_its_services_and_stops_them_on_sigterm(data_dir: Path) -
     ):
         try:
             api_url = data_dir / "api_url"
+            desktop_log = data_dir / "logs" / "desktop.log"
+
+            def running_and(condition: Callable[[], bool]) -> Callable[[], bool]:
+                def check() -> bool:
+                    assert app.poll() is None, _logs(data_dir, console)
+                    return condition()
+
+                return check
+
             # Generous: the first run on a fresh machine also converts the speech model.
-            deadline = time.monotonic() + 300
-            while not api_url.exists():
-                assert app.poll() is None, _logs(data_dir, console)
-                assert time.monotonic() < deadline, "the embedded stack never came up\n" + _logs(
-                    data_dir, console
-                )
-                time.sleep(0.5)
-            # Let the local sign-in finish, so shutting down also covers a signed-in window.
-            time.sleep(3)
+            wait_until(
+                running_and(api_url.exists),
+                timeout=300,
+                failure=lambda: "the embedded stack never came up\n" + _logs(data_dir, console),
+            )
+            # The local sign-in finishes first, so shutting down also covers a signed-in window.
+            wait_until(
+                running_and(lambda: "signed in to http://127.0.0.1:" in _text(desktop_log)),
+                timeout=120,
+                failure=lambda: "the app never signed in to its services\n" + _logs(data_dir, console),
+            )
             app.send_signal(signal.SIGTERM)
             app.wait(timeout=90)
         finally:

@@ -6,7 +6,7 @@ import uuid
 import wave
 from datetime import UTC, datetime
 
-import httpx
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.schemas.session import RecordingResult, SessionStatus
@@ -17,6 +17,8 @@ from desktop.context import AppContext
 from desktop.controllers.answer_flow import AnswerFlow, TakeState
 from desktop.tasks import TaskRunner
 from desktop.views.interview import InterviewView
+from tests.conftest import Account
+from tests.desktop.api_server import start_practice
 from tests.desktop.fake_audio import SAMPLERATE, FakeAudioBackend
 
 SESSION = uuid.uuid4()
@@ -58,8 +60,10 @@ def test_playback_plays_the_recording_and_finishes(
     qtbot: QtBot, audio: FakeAudioBackend, runner: TaskRunner, context: AppContext
 ) -> None:
     recorder = Recorder(audio)
+    times: list[float] = []
+    recorder.elapsed.connect(times.append)
     recorder.start(0, context.answers.new_take_path(SESSION))
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: bool(times) and times[-1] >= 0.3, timeout=5_000)
     with qtbot.waitSignal(recorder.saved) as saved:
         recorder.stop()
     player = Player(audio, runner)
@@ -105,41 +109,55 @@ def test_the_interview_shows_one_question_at_a_time(qtbot: QtBot) -> None:
     assert view.subtitle.text() == "Staff Engineer"
 
 
-def test_record_rerecord_and_submit(qtbot: QtBot, context: AppContext) -> None:
-    recording_id = uuid.uuid4()
+def record_a_take(qtbot: QtBot, flow: AnswerFlow, seconds: float) -> None:
+    """Record until the microphone has given `seconds` of audio, then stop and wait for the file."""
+    longest = [0.0]
 
-    def accept(request: httpx.Request) -> httpx.Response:
-        request.read()
-        return httpx.Response(202, json={"recording_id": str(recording_id), "status": "processing"})
+    def note(elapsed: float) -> None:
+        longest[0] = max(longest[0], elapsed)
 
-    context.api = ApiClient("http://127.0.0.1:1/api/v1", "token", transport=httpx.MockTransport(accept))
-    flow = AnswerFlow(context)
-    flow.set_session(SESSION)
-    with qtbot.waitSignal(flow.take_ready):
+    flow.elapsed.connect(note)
+    with qtbot.waitSignal(flow.take_ready, timeout=10_000):
         flow.record(0)
-        qtbot.wait(200)
+        qtbot.waitUntil(lambda: longest[0] >= seconds, timeout=10_000)
         flow.stop()
+    flow.elapsed.disconnect(note)
+
+
+def test_record_rerecord_and_submit(
+    qtbot: QtBot, context: AppContext, server_url: str, candidate: Account
+) -> None:
+    practice = start_practice(server_url, candidate)
+    context.replace_client(ApiClient(server_url, candidate.token))
+    flow = AnswerFlow(context)
+    flow.set_session(practice.session_id)
+    record_a_take(qtbot, flow, 0.5)
     first = flow.take
     assert first is not None
     assert first.exists()
     flow.discard()
     assert not first.exists(), "a re-recorded take leaves nothing behind"
     assert flow.state is TakeState.IDLE
-    with qtbot.waitSignal(flow.take_ready):
-        flow.record(0)
-        qtbot.wait(200)
-        flow.stop()
+    record_a_take(qtbot, flow, 0.5)
     with qtbot.waitSignal(flow.problem) as problem:
         flow.submit("   ")
     assert problem.args[0] == "Write the question you want to answer first."
     kept = flow.take
-    with qtbot.waitSignal(flow.submitted, timeout=10_000) as submitted:
-        flow.submit("  Why   this job? ")
+    try:
+        with qtbot.waitSignal(flow.submitted, timeout=30_000) as submitted:
+            flow.submit("  Why   this job? ")
+        stored = context.client().recording(submitted.args[0].recording_id)
+    finally:
+        context.replace_client(None)
     answer = submitted.args[0]
-    assert answer.recording_id == recording_id
     assert answer.question == "Why this job?"
     assert answer.wav_path == kept
     assert flow.state is TakeState.IDLE
+    # The server has the second take under the cleaned question, and its length is the take's.
+    assert stored.session_id == practice.session_id
+    assert stored.question_text == "Why this job?"
+    with wave.open(str(kept), "rb") as take:
+        assert stored.audio_duration_seconds == pytest.approx(take.getnframes() / take.getframerate())
 
 
 def test_answers_show_their_progress_and_failures_in_words(qtbot: QtBot) -> None:

@@ -199,7 +199,8 @@ def test_interview_screen_with_generated_questions(
     present(window, Screen.INTERVIEW, 860)
     window.interview.record.click()
     qtbot.waitUntil(lambda: window.interview.meter.level > 0.5, timeout=5_000)
-    qtbot.wait(1_200)
+    # The picture shows a take under way: its clock past the first second.
+    qtbot.waitUntil(lambda: window.interview.timer.text() >= "00:01", timeout=5_000)
     assert window.interview.position.text() == "Question 3 of 6"
     screenshot(window, "interview-questions")
     with qtbot.waitSignal(flow.take_ready, timeout=5_000):

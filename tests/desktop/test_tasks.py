@@ -52,18 +52,40 @@ def test_unexpected_errors_are_logged_and_shown_without_a_traceback(
 
 def test_cancelled_work_reports_cancelled_not_success(qtbot: QtBot, runner: TaskRunner) -> None:
     started = threading.Event()
+    go_on = threading.Event()
+    steps: list[int] = []
 
     def work(token: CancelToken, progress: Progress) -> str:
         started.set()
-        for step in range(200):
-            progress(step, 200)
+        # Held mid-way until the test has cancelled it, so the cancel always lands while it runs.
+        assert go_on.wait(30), "the test never let the work go on"
+        for step in (1, 2):
             token.raise_if_cancelled()
-            threading.Event().wait(0.01)
+            steps.append(step)
+            progress(step, 2)
         return "done"
 
     results: list[str] = []
     handle = runner.submit(work, results.append)
-    started.wait(5)
+    assert started.wait(30), "the work never started"
     with qtbot.waitSignal(handle.cancelled):
         handle.cancel()
+        go_on.set()
+    assert results == []
+    assert steps == [], "the work stopped at its first look at the token"
+
+
+def test_work_cancelled_after_it_finished_still_reports_cancelled(qtbot: QtBot, runner: TaskRunner) -> None:
+    go_on = threading.Event()
+
+    def work(_token: CancelToken, _progress: Progress) -> str:
+        # Never looks at its token: the cancel arrives while it runs, and it finishes all the same.
+        assert go_on.wait(30), "the test never let the work go on"
+        return "done"
+
+    results: list[str] = []
+    handle = runner.submit(work, results.append)
+    with qtbot.waitSignal(handle.cancelled):
+        handle.cancel()
+        go_on.set()
     assert results == []

