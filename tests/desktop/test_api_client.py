@@ -10,20 +10,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.config import Settings
-from app.services.jobs.context import JobContext
-from app.services.jobs.dispatch import JobDispatcher
 from app.services.practice.session_progress import mark_session_failed
-from app.services.storage import ObjectStorage
-from app.workers.celery_app import celery_app
+from app.services.resources import Resources
 from desktop.api.client import ApiClient, error_from_response
 from desktop.api.errors import ApiError, TaskCancelledError, describe
 from desktop.limits import MAX_RESUME_BYTES
@@ -84,10 +81,8 @@ async def test_requests_carry_the_bearer_token_and_parse_the_schemas(
     client: ApiClient,
     candidate: Account,
     practice: Practice,
-    settings: Settings,
-    engine: AsyncEngine,
+    resources: Resources,
     committing_factory: async_sessionmaker[AsyncSession],
-    storage: ObjectStorage,
 ) -> None:
     assert client.verify().id == candidate.user.id
     status = client.session(practice.session_id)
@@ -100,7 +95,7 @@ async def test_requests_carry_the_bearer_token_and_parse_the_schemas(
     assert "Jordan Rivera" in client.resume(practice.resume_id).parsed_text
 
     # The worker's last word on a session it gave up on, written by the worker's own code.
-    worker = JobContext(settings, engine, committing_factory, storage, JobDispatcher(celery_app))
+    worker = replace(resources, session_factory=committing_factory)
     await mark_session_failed(worker, practice.session_id, NO_MODEL)
     failed = client.session(practice.session_id)
     assert (failed.status, failed.failure_reason) == ("failed", NO_MODEL)
