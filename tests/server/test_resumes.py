@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import MutableMapping
+from dataclasses import replace
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from app.api.app import create_app
 from app.db.models import Resume
+from app.services.resources import Resources
 from app.services.storage import ObjectStorage
 from tests.conftest import Account
 from tests.files import RESUME_TEXT, make_blank_pdf, make_docx, make_pdf
@@ -192,5 +198,60 @@ async def test_a_failed_commit_removes_the_stored_object(
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error", "error_code": "INTERNAL_ERROR"}
     assert "disk full" not in response.text
+    assert await resume_rows(db, alice) == 0
+    assert stored_keys(storage, alice) == []
+
+
+async def test_a_client_gone_mid_upload_is_no_server_error_and_stores_nothing(
+    resources: Resources,
+    session_factory: async_sessionmaker[AsyncSession],
+    alice: Account,
+    db: AsyncSession,
+    storage: ObjectStorage,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app(resources.settings)
+    app.state.resources = replace(resources, session_factory=session_factory)
+    boundary = "cut-short"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="cv.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode() + make_pdf()[:200]
+    incoming: list[dict[str, Any]] = [
+        {"type": "http.request", "body": head, "more_body": True},
+        # The desktop cancelled the upload: the connection closes before the body ends.
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0)
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/resumes",
+        "raw_path": b"/api/v1/resumes",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"authorization", alice.headers["Authorization"].encode()),
+            (b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
+        ],
+        "client": ("127.0.0.1", 123),
+        "server": ("testserver", 80),
+    }
+    with caplog.at_level(logging.INFO):
+        await app(scope, receive, send)
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [400]
+    assert "unhandled error" not in caplog.text
+    assert "client disconnected during POST /api/v1/resumes" in caplog.text
     assert await resume_rows(db, alice) == 0
     assert stored_keys(storage, alice) == []

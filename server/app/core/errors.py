@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.schemas.error import ErrorResponse, ValidationErrorDetail, ValidationErrorResponse
 from app.schemas.text import CONTROL_CHARACTER_ERROR
@@ -111,6 +112,12 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(ValidationErrorResponse(detail=details).model_dump(), 422)
 
 
+async def _client_gone(request: Request, _: Exception) -> JSONResponse:
+    # A client that closed the connection mid-upload (a cancelled answer) is no server fault.
+    logger.info("client disconnected during %s %s", request.method, request.url.path)
+    return JSONResponse(_error_body("The upload was interrupted", ErrorCode.INVALID_INPUT), 400)
+
+
 async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(_error_body("Internal server error", ErrorCode.INTERNAL_ERROR), 500)
@@ -120,4 +127,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unhandled_error)
