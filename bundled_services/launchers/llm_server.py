@@ -12,10 +12,8 @@ from bundled_services.python_command import module_command
 
 # Loading a 1 GB GGUF from a cold disk cache takes a while on a laptop.
 START_TIMEOUT_SECONDS = 180.0
-# The report agent's last call holds its system turn and tools (1,200 tokens), the answer three times,
-# the knowledge-base chunks it asked for (512 tokens each) and then its judgement (300-470 tokens):
-# with three chunks that passes 4,096, and an answer cut off by a full context is no answer. The
-# attention cache for 8,192 tokens is some 230 MB with the 1.5B model.
+# The report agent's last call outgrows 4,096 tokens, and a judgement cut off by a full context is
+# none (docs/embedded-stack.md#why-these-limits).
 CONTEXT_TOKENS = 8192
 
 

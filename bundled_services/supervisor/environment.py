@@ -12,11 +12,8 @@ import os
 import psutil
 
 LOCAL_LLM_REQUEST_TIMEOUT_SECONDS = 1800
-# The agent's time budget on the bundled model. Measured on 2 cores, the default model's agent
-# needs 60-90 s for a question set or a report; llama.cpp's server cannot cancel a request, so an
-# agent stopped short still holds the model until its request ends, and the fallback then starts
-# from zero: a budget the agent cannot meet costs its time and the fallback's. The step limit
-# still ends an agent that loops.
+# Room for the bundled model's slowest agent run: llama.cpp cannot cancel a request, so a budget the
+# agent cannot meet costs its time and the fallback's (docs/embedded-stack.md#why-these-limits).
 LOCAL_AGENT_TIMEOUT_SECONDS = 300
 
 # Embedded mode runs offline: libraries that would phone home (model hubs, tracing) are told not to,

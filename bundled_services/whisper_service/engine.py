@@ -87,9 +87,7 @@ class Transcriber:
             language=options.language,
             detect_language=False,
             translate=False,
-            # A filler-laden prompt combined with timestamp decoding was measured to skip
-            # whole stretches of speech (20 s of a 32 s answer), so verbatim mode always
-            # decodes without timestamps; plain mode keeps Whisper's default timestamps.
+            # A filler prompt with timestamp decoding skips speech (docs/embedded-stack.md#why-these-limits).
             initial_prompt=prompt if options.verbatim else "",
             no_timestamps=options.verbatim,
             carry_initial_prompt=False,

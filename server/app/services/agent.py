@@ -38,9 +38,8 @@ from app.services.ownership import NotFoundError, owned_recording, owned_resume,
 logger = logging.getLogger(__name__)
 
 NOT_FOUND = "(not found)"
-# What the agent reads of each knowledge-base passage: the sentences closest to its query, about 170
-# tokens. A whole 512-token chunk is 8-12 s of reading on two cores, and most of it is about
-# something else than what the agent asked.
+# What the agent reads of a knowledge-base passage: its sentences closest to the query, since a whole
+# chunk costs seconds of reading and is mostly about something else (docs/embedded-stack.md#why-these-limits).
 AGENT_PASSAGE_CHARS = 800
 # Room for a full judgement; without a cap a small model that rambles holds the CPU for minutes.
 MAX_COMPLETION_TOKENS = 900

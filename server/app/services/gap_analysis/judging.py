@@ -32,9 +32,8 @@ LINE_LABELS = ("a", "b")
 class RequirementJudgement(BaseModel):
     index: int
     status: Literal["met", "partial", "missing"]
-    # Which line shown proves it, by its label: copying the line out would be some 25 tokens of
-    # writing per requirement judged (2-3 s each on a slow 2-core machine), and a small model garbles
-    # what it copies.
+    # The proving line by its label: copying it out costs writing time and a small model garbles it
+    # (docs/embedded-stack.md#why-these-limits).
     line: Literal["a", "b", "none"]
 
 

@@ -37,8 +37,7 @@ BEHAVIOURAL_FORM = (
     "Each question asks the candidate to tell the story of one real past experience, tied to a "
     "requirement of this job, that they can answer with a STAR story (situation, task, action, "
     "result). Never ask for a definition, an opinion, a list of tools or what the job involves. "
-    # The 1.5B model otherwise writes 40-word questions with a second sentence of instructions
-    # ("Describe your approach and any challenges you faced."), which an interviewer would not say.
+    # Without it a small model adds a second sentence of instructions no interviewer would say.
     "Each question is one sentence of at most 25 words."
 )
 
@@ -49,9 +48,8 @@ QUESTION_CHARS = 170
 
 
 class QuestionSet(BaseModel):
-    # The schema asks for one more than the fewest the spec allows, a spare for a near-repeat: each
-    # further question is some 30 tokens, 3-4 s on two cores, and the 1.5B model filled the eight
-    # allowed with near-repeats.
+    # One more than the spec's fewest, a spare for a near-repeat: more only buys slow near-repeats
+    # (docs/embedded-stack.md#why-these-limits).
     questions: list[Annotated[str, one_sentence(QUESTION_CHARS, endings=".?")]] = Field(
         min_length=MIN_QUESTIONS,
         max_length=MAX_QUESTIONS,
