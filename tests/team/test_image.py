@@ -54,7 +54,7 @@ EXAMPLES = ROOT / "examples"
 SERVER_DOCKERFILE = ROOT / "server" / "Dockerfile"
 # Compose's ready-made services, each stood in for below; a new one fails the test until it has one.
 STAND_INS = frozenset({"postgres", "redis", "minio", "minio-init", "ollama", "ollama-pull"})
-# The whole test with both venvs built (13 min on a busy 2-core machine); with them cached, about 3.
+# The whole test: 2-3 min with the venvs cached, 3.5 building them, 13 on a 2-core machine at load 5.
 TEST_TIMEOUT_SECONDS = 1800
 # Every compose service up: seeding the knowledge base (every guide embedded on the CPU) is the slow part.
 START_SECONDS = 600
