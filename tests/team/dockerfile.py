@@ -1,4 +1,5 @@
-"""A Dockerfile as its list of instructions: continuation lines joined, comments dropped."""
+"""A Dockerfile as its list of instructions (continuation lines joined, comments dropped), and the
+`.dockerignore` rules that decide what of the build context its COPY instructions see."""
 
 from __future__ import annotations
 
@@ -66,3 +67,58 @@ def parse(path: Path) -> tuple[dict[str, str], list[Stage]]:
         else:
             stages[-1].instructions.append(instruction)
     return global_args, stages
+
+
+class DockerIgnore:
+    """`.dockerignore` as Docker reads it: paths relative to the context root, `*` and `?` within one
+    folder, `**` across folders, a folder's rule covering what is inside it, the last match deciding."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self._rules = [
+            (pattern.startswith("!"), _pattern_regex(pattern.lstrip("!").strip("/"))) for pattern in patterns
+        ]
+
+    @classmethod
+    def read(cls, context: Path) -> DockerIgnore:
+        lines = (context / ".dockerignore").read_text().splitlines()
+        return cls([line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")])
+
+    def excludes(self, relative: str) -> bool:
+        parts = relative.strip("/").split("/")
+        # A rule that matches a folder also leaves out everything below it.
+        candidates = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
+        excluded = False
+        for negated, regex in self._rules:
+            if any(regex.fullmatch(candidate) for candidate in candidates):
+                excluded = not negated
+        return excluded
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+        elif pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            out.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            out.append("[^/]")
+            index += 1
+        elif pattern[index] == "[" and "]" in pattern[index:]:
+            end = pattern.index("]", index)
+            body = pattern[index + 1 : end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            index = end + 1
+        elif pattern[index] == "\\" and index + 1 < len(pattern):
+            out.append(re.escape(pattern[index + 1]))
+            index += 2
+        else:
+            out.append(re.escape(pattern[index]))
+            index += 1
+    return re.compile("".join(out))

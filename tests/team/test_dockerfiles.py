@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from tests.team.dockerfile import Stage, parse
+from tests.team.dockerfile import DockerIgnore, Stage, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "server" / "Dockerfile"
@@ -25,21 +24,6 @@ def _pyproject_pins() -> dict[str, str]:
         name, _, version = requirement.partition("==")
         pins[re.sub(r"\[.*\]", "", name).lower()] = version
     return pins
-
-
-def _ignored(pattern_lines: list[str], path: str) -> bool:
-    ignored = False
-    for pattern in pattern_lines:
-        negate = pattern.startswith("!")
-        bare = pattern.lstrip("!").rstrip("/")
-        if fnmatch.fnmatch(path, bare) or path.startswith(bare + "/") or fnmatch.fnmatch(path, "*/" + bare):
-            ignored = not negate
-    return ignored
-
-
-def _dockerignore() -> list[str]:
-    lines = (ROOT / ".dockerignore").read_text().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 @pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.parent.name)
@@ -74,7 +58,7 @@ def test_no_secret_is_baked_into_an_image(path: Path) -> None:
 
 @pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.parent.name)
 def test_everything_copied_exists_and_reaches_the_build_context(path: Path) -> None:
-    ignore = _dockerignore()
+    ignore = DockerIgnore.read(ROOT)
     _, stages = parse(path)
     for stage in stages:
         for item in stage.all("COPY"):
@@ -83,14 +67,16 @@ def test_everything_copied_exists_and_reaches_the_build_context(path: Path) -> N
                 continue
             for source in parts[:-1]:
                 assert (ROOT / source).exists(), f"{path.name} copies missing {source}"
-                assert not _ignored(ignore, source.rstrip("/")), f".dockerignore drops {source}"
+                assert not ignore.excludes(source), f".dockerignore drops {source}"
 
 
 def test_the_build_context_leaves_out_local_secrets_and_environments() -> None:
-    ignore = _dockerignore()
-    for path in (".env", ".env.production", ".venv", ".git", "tests", "models"):
-        assert _ignored(ignore, path), path
-    assert not _ignored(ignore, ".env.template")
+    ignore = DockerIgnore.read(ROOT)
+    for path in (".env", ".env.production", ".venv", ".git", "tests", "models", "server/app/__pycache__"):
+        assert ignore.excludes(path), path
+    assert not ignore.excludes(".env.template")
+    # Rules without `**/` hold at the context root only, as in Docker: the server's `models` package stays.
+    assert not ignore.excludes("server/app/db/models/user.py")
 
 
 def test_the_server_image_installs_pyproject_pins_and_runs_gunicorn() -> None:
