@@ -19,6 +19,7 @@ from app.services.embedding import EmbeddingModelError
 from app.services.jobs.context import JobContext
 from app.services.jobs.dispatch import QueueUnavailableError
 from app.services.jobs.errors import PermanentJobError, TransientJobError
+from app.services.jobs.tracking import TrackedRows, mark_due, run_tracked
 from app.services.llm.errors import LLMError, LLMUnavailableError
 from app.services.storage import StorageError
 from app.workers.runtime import runtime
@@ -72,6 +73,8 @@ class AscendTask(Task):  # type: ignore[type-arg]
 
     abstract = True
     mark_failed: FailureMarker
+    # The rows its job works on: a heartbeat on its row tells the sweeper the job is alive.
+    tracked: TrackedRows
     _counter: redis.Redis | None = None
 
     def run_job(self, job: JobFunction, entity_id: str) -> None:
@@ -82,7 +85,11 @@ class AscendTask(Task):  # type: ignore[type-arg]
         settings = get_settings()
         try:
             self._count_delivery(settings.REDIS_URL, settings.TASK_MAX_DELIVERIES)
-            runtime.run(lambda resources: job(resources, parsed_id))
+            runtime.run(
+                lambda resources: run_tracked(
+                    resources, self.tracked, parsed_id, lambda: job(resources, parsed_id)
+                )
+            )
         except TRANSIENT_ERRORS as exc:
             attempt = self.request.retries
             if attempt >= settings.TASK_MAX_RETRIES:
@@ -98,7 +105,15 @@ class AscendTask(Task):  # type: ignore[type-arg]
                 exc,
                 delay,
             )
+            self._mark_due(parsed_id, delay)
             raise self.retry(exc=exc, countdown=delay) from exc
+
+    def _mark_due(self, entity_id: uuid.UUID, delay: float) -> None:
+        try:
+            runtime.run(lambda resources: mark_due(resources, self.tracked, entity_id, delay))
+        except (sqlalchemy.exc.SQLAlchemyError, OSError) as exc:
+            # The retry is queued all the same; at worst the sweeper takes it for dead and queues it again.
+            logger.warning("%s[%s] could not record its retry as due: %s", self.name, entity_id, exc)
 
     def _count_delivery(self, redis_url: str, cap: int) -> None:
         """Refuse the job once it has been handed out `cap` times: with acks_late, a job whose worker
