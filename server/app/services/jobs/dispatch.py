@@ -6,10 +6,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
+from typing import Any
 
 import redis.exceptions
 from celery import Celery
-from kombu.exceptions import OperationalError
+from kombu.exceptions import ChannelError, OperationalError
 
 from app.core.errors import service_unavailable
 
@@ -44,6 +45,26 @@ class JobDispatcher:
     async def enqueue(self, task: TaskName, entity_id: str) -> None:
         # kombu's publish blocks on the broker socket.
         await asyncio.to_thread(self.enqueue_sync, task, entity_id)
+
+    def waiting_sync(self) -> int:
+        """How many jobs wait in the queue, not yet taken by any worker."""
+        queue = self._celery.conf.task_default_queue
+        try:
+            with self._celery.connection_for_read() as connection:
+                connection.ensure_connection(max_retries=1)
+                # Every kombu transport's channel declares queues; the generic channel type does not say so.
+                channel: Any = connection.default_channel
+                try:
+                    declared = channel.queue_declare(queue=queue, passive=True)
+                except ChannelError:
+                    # The broker keeps no empty queue: nothing was ever queued, or all was taken.
+                    return 0
+                return int(declared.message_count)
+        except (OperationalError, redis.exceptions.ConnectionError, ConnectionError) as exc:
+            raise QueueUnavailableError(f"the job queue could not be read: {exc}") from exc
+
+    async def waiting(self) -> int:
+        return await asyncio.to_thread(self.waiting_sync)
 
 
 async def enqueue_or_fail(
