@@ -57,7 +57,7 @@ class JobSweeper:
             engine=engine,
             session_factory=create_session_factory(engine),
             storage=ObjectStorage.from_settings(settings),
-            jobs=JobDispatcher(celery_app),
+            jobs=JobDispatcher(celery_app, own_connections=True),
         )
         interval = settings.JOB_SWEEP_INTERVAL_SECONDS
         try:
@@ -67,6 +67,10 @@ class JobSweeper:
                     report = await sweep(context)
                 except (SQLAlchemyError, OSError) as exc:
                     logger.warning("job sweep failed (%s); trying again in %gs", exc, interval)
+                    continue
+                except Exception:
+                    # Logged in full and tried again next time: one bad sweep must not end every later one.
+                    logger.exception("job sweep failed; trying again in %gs", interval)
                     continue
                 if report.requeued or report.failed:
                     logger.info(

@@ -32,12 +32,24 @@ class TaskName(StrEnum):
 
 
 class JobDispatcher:
-    def __init__(self, celery: Celery) -> None:
+    def __init__(self, celery: Celery, *, own_connections: bool = False) -> None:
+        """`own_connections`: publish each job on a connection of its own rather than the app's pool
+        (for the job sweeper, which publishes rarely and must keep working after a broker outage)."""
         self._celery = celery
+        self._own_connections = own_connections
+
+    def _send(self, task: TaskName, entity_id: str) -> None:
+        if not self._own_connections:
+            self._celery.send_task(str(task), args=(entity_id,))
+            return
+        # After a broker outage a worker's pooled producer was seen failing with kombu's AttributeError
+        # ("'NoneType' object has no attribute 'client'") instead of reconnecting; a fresh one cannot.
+        with self._celery.connection_for_write() as connection:
+            self._celery.send_task(str(task), args=(entity_id,), connection=connection)
 
     def enqueue_sync(self, task: TaskName, entity_id: str) -> None:
         try:
-            self._celery.send_task(str(task), args=(entity_id,))
+            self._send(task, entity_id)
         except (OperationalError, redis.exceptions.ConnectionError, ConnectionError) as exc:
             raise QueueUnavailableError(f"{task} for {entity_id} was not queued: {exc}") from exc
         logger.info("enqueued %s for %s", task, entity_id)
