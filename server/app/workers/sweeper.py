@@ -24,9 +24,6 @@ from app.services.storage import ObjectStorage
 
 logger = logging.getLogger(__name__)
 
-# How long a stopping worker waits for a sweep under way.
-STOP_WAIT_SECONDS = 10.0
-
 
 class JobSweeper:
     def __init__(self, settings: Settings) -> None:
@@ -38,9 +35,9 @@ class JobSweeper:
         self._thread.start()
 
     def stop(self) -> None:
+        """Ask the thread to stop after the sweep under way, without waiting: safe from a signal handler
+        (a sweep cut short by the process's exit is rolled back by the database)."""
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(STOP_WAIT_SECONDS)
 
     def _run(self) -> None:
         asyncio.run(self._sweep_until_stopped())
