@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from app.core.config import get_settings
-from app.db import models  # noqa: F401  (registers every table on the metadata)
+from app.db import locks, models  # noqa: F401  (models registers every table on the metadata)
 from app.db.base import Base
 from app.db.session import create_engine
 
@@ -23,6 +23,8 @@ def _database_url() -> str:
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
     with context.begin_transaction():
+        # Replicas starting at once migrate one after the other; the next reads the version the first wrote.
+        locks.hold_until_commit(connection, locks.MIGRATIONS)
         context.run_migrations()
 
 

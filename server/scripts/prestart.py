@@ -1,11 +1,13 @@
 """Before the API and the worker start (compose's one-shot `migrate` service).
 
-    python -m scripts.prestart [--timeout SECONDS] [--no-seed]      (from server/)
+    python -m scripts.prestart [--timeout SECONDS] [--no-seed] [--docs DIR]      (from server/)
 
 1. Waits until the database accepts a real query (not just an open port).
 2. Applies the migrations.
 3. Seeds the knowledge base with `python -m scripts.seed_knowledge_base` (which skips unchanged
    documents, so a restart does not redo the work).
+Both steps run under a PostgreSQL advisory lock each (`app.db.locks`): several of these started at
+once (replicas) migrate and seed one after the other, and the later ones find the work done.
 Exits non-zero, with the reason, if any step fails: compose then keeps the API from starting.
 """
 
@@ -57,15 +59,18 @@ def wait_for_database(database_url: str, *, timeout: float, interval: float = 1.
             return
 
 
-def seed_knowledge_base() -> None:
+def seed_knowledge_base(docs: Path | None = None) -> None:
     # A child process: seeding loads the embedding model, which this short-lived process never needs.
-    subprocess.run([sys.executable, "-m", "scripts.seed_knowledge_base"], cwd=SERVER_DIR, check=True)
+    folder = ["--docs", str(docs.resolve())] if docs is not None else []
+    command = [sys.executable, "-m", "scripts.seed_knowledge_base", *folder]
+    subprocess.run(command, cwd=SERVER_DIR, check=True)  # noqa: S603  (our interpreter and script)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.prestart", description=__doc__.splitlines()[0])
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the database")
     parser.add_argument("--no-seed", action="store_true", help="skip seeding the knowledge base")
+    parser.add_argument("--docs", type=Path, default=None, help="seed from this folder of .md files")
     args = parser.parse_args(argv)
     settings = get_settings()
     try:
@@ -82,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print("prestart: no seeding script, knowledge base left as it is", file=sys.stderr)
         return 0
     try:
-        seed_knowledge_base()
+        seed_knowledge_base(args.docs)
     except subprocess.CalledProcessError as exc:
         print(f"prestart: seeding the knowledge base failed (exit {exc.returncode})", file=sys.stderr)
         return 1

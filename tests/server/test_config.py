@@ -29,3 +29,11 @@ def test_extension_without_dot_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("ALLOWED_AUDIO_EXTENSIONS", "wav")
     with pytest.raises(ValidationError, match="must start with a dot"):
         Settings(NEXTAUTH_SECRET=SecretStr("x" * 32))
+
+
+def test_a_stall_no_longer_than_a_heartbeat_is_refused() -> None:
+    secret = SecretStr("x" * 40)
+    with pytest.raises(ValidationError, match=r"JOB_STALL_SECONDS \(30\) must be longer than JOB_HEARTBEAT"):
+        Settings(NEXTAUTH_SECRET=secret, JOB_HEARTBEAT_SECONDS=30, JOB_STALL_SECONDS=30)
+    accepted = Settings(NEXTAUTH_SECRET=secret, JOB_HEARTBEAT_SECONDS=1, JOB_STALL_SECONDS=3)
+    assert accepted.JOB_STALL_SECONDS == 3

@@ -35,6 +35,9 @@ SPEC_COLUMNS = {
         "created_at": ("timestamp with time zone", "NO", "now()"),
         "failure_reason": ("text", "YES", None),
         "gap_analysis": ("jsonb", "YES", None),
+        "job_attempts": ("integer", "NO", "1"),
+        "job_queued_at": ("timestamp with time zone", "NO", "now()"),
+        "job_heartbeat_at": ("timestamp with time zone", "YES", None),
     },
     "recordings": {
         "id": ("uuid", "NO", "gen_random_uuid()"),
@@ -46,6 +49,9 @@ SPEC_COLUMNS = {
         "created_at": ("timestamp with time zone", "NO", "now()"),
         "audio_duration_seconds": ("double precision", "YES", None),
         "failure_reason": ("text", "YES", None),
+        "job_attempts": ("integer", "NO", "1"),
+        "job_queued_at": ("timestamp with time zone", "NO", "now()"),
+        "job_heartbeat_at": ("timestamp with time zone", "YES", None),
     },
     "feedback": {
         "id": ("uuid", "NO", "gen_random_uuid()"),

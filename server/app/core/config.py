@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.schemas import limits
@@ -94,6 +94,17 @@ class Settings(BaseSettings):
     TASK_TIME_LIMIT_SECONDS: int = Field(default=1800, gt=0)
     # (added) A pool process past this resident size is replaced after its job (the models take ~1.5 GB).
     WORKER_MAX_MEMORY_PER_CHILD_MB: int = Field(default=4096, gt=0)
+    # (added) The job sweeper each worker runs (app.workers.sweeper): a row left `pending` or `processing`
+    # by a job that never started (not queued after its commit, or lost by the broker) or whose worker
+    # died mid-job is queued again, and marked failed once queued JOB_MAX_ATTEMPTS times. A running job
+    # records a heartbeat every JOB_HEARTBEAT_SECONDS; one silent for JOB_STALL_SECONDS is taken for dead;
+    # one queued JOB_START_DEADLINE_SECONDS ago and not started is taken for lost (only while no job
+    # waits in the queue: a backlog may be hiding it).
+    JOB_SWEEP_INTERVAL_SECONDS: float = Field(default=60.0, gt=0)
+    JOB_START_DEADLINE_SECONDS: float = Field(default=300.0, gt=0)
+    JOB_HEARTBEAT_SECONDS: float = Field(default=30.0, gt=0)
+    JOB_STALL_SECONDS: float = Field(default=300.0, gt=0)
+    JOB_MAX_ATTEMPTS: int = Field(default=3, ge=1)
 
     # AI LAYER (added): the ReAct agent's budget before a report falls back to one constrained generation.
     AGENT_MAX_STEPS: int = Field(default=10, ge=2)
@@ -113,6 +124,15 @@ class Settings(BaseSettings):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
             )
         return value
+
+    @model_validator(mode="after")
+    def _heartbeats_come_before_a_stall(self) -> Settings:
+        if self.JOB_STALL_SECONDS <= self.JOB_HEARTBEAT_SECONDS:
+            raise ValueError(
+                f"JOB_STALL_SECONDS ({self.JOB_STALL_SECONDS:g}) must be longer than JOB_HEARTBEAT_SECONDS "
+                f"({self.JOB_HEARTBEAT_SECONDS:g}), or every running job would look dead"
+            )
+        return self
 
     @field_validator("ALLOWED_RESUME_EXTENSIONS", "ALLOWED_AUDIO_EXTENSIONS", mode="before")
     @classmethod

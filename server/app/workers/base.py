@@ -19,6 +19,7 @@ from app.core.config import get_settings
 from app.services.embedding import EmbeddingModelError
 from app.services.jobs.dispatch import QueueUnavailableError
 from app.services.jobs.errors import PermanentJobError, TransientJobError
+from app.services.jobs.tracking import TrackedRows, mark_due, run_tracked
 from app.services.llm.errors import LLMError, LLMUnavailableError
 from app.services.resources import Resources
 from app.services.storage import StorageError
@@ -86,6 +87,8 @@ class AscendTask(Task):  # type: ignore[type-arg]
 
     abstract = True
     mark_failed: FailureMarker
+    # The rows its job works on: a heartbeat on its row tells the sweeper the job is alive.
+    tracked: TrackedRows
 
     def run_job(self, job: JobFunction, entity_id: str) -> None:
         try:
@@ -98,7 +101,7 @@ class AscendTask(Task):  # type: ignore[type-arg]
 
         async def counted(resources: Resources) -> None:
             await count_delivery(resources.redis, delivery, settings.TASK_MAX_DELIVERIES)
-            await job(resources, parsed_id)
+            await run_tracked(resources, self.tracked, parsed_id, lambda: job(resources, parsed_id))
 
         try:
             runtime.run(counted)
@@ -117,7 +120,15 @@ class AscendTask(Task):  # type: ignore[type-arg]
                 exc,
                 delay,
             )
+            self._mark_due(parsed_id, delay)
             raise self.retry(exc=exc, countdown=delay) from exc
+
+    def _mark_due(self, entity_id: uuid.UUID, delay: float) -> None:
+        try:
+            runtime.run(lambda resources: mark_due(resources, self.tracked, entity_id, delay))
+        except (sqlalchemy.exc.SQLAlchemyError, OSError) as exc:
+            # The retry is queued all the same; at worst the sweeper takes it for dead and queues it again.
+            logger.warning("%s[%s] could not record its retry as due: %s", self.name, entity_id, exc)
 
     def on_failure(
         self, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any

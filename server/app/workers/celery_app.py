@@ -1,4 +1,5 @@
-"""The Celery application: the Redis broker, and the three tasks under the spec's names."""
+"""The Celery application: the Redis broker, the three tasks under the spec's names (and the gap
+analysis), and what runs beside them in a worker: its warm-up and its job sweeper."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ celery_app = Celery(
         "app.workers.session",
         "app.workers.gap_analysis",
         "app.workers.warm_up",
+        "app.workers.sweeper",
     ],
 )
 celery_app.config_from_object("app.workers.celery_config")

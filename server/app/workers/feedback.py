@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from app.services.coaching.feedback_generation import generate_feedback
 from app.services.jobs.dispatch import TaskName
+from app.services.jobs.tracking import RECORDINGS
 from app.services.practice.session_progress import mark_recording_failed
 from app.workers.base import AscendTask
 from app.workers.celery_app import celery_app
@@ -10,6 +11,7 @@ from app.workers.celery_app import celery_app
 class FeedbackTask(AscendTask):
     abstract = True
     mark_failed = staticmethod(mark_recording_failed)
+    tracked = RECORDINGS
 
 
 @celery_app.task(bind=True, base=FeedbackTask, name=TaskName.GENERATE_FEEDBACK_REPORT)

@@ -8,10 +8,10 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
-from app.db.models._columns import CreatedAt, UuidPrimaryKey
+from app.db.models._columns import CreatedAt, JobTracking, UuidPrimaryKey
 
 
-class GapAnalysisRecord(Base):
+class GapAnalysisRecord(JobTracking, Base):
     """A standalone gap analysis (`POST /gap-analysis`); sessions keep theirs in their own column."""
 
     __tablename__ = "gap_analyses"

@@ -7,10 +7,10 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
-from app.db.models._columns import CreatedAt, UuidPrimaryKey
+from app.db.models._columns import CreatedAt, JobTracking, UuidPrimaryKey
 
 
-class Recording(Base):
+class Recording(JobTracking, Base):
     __tablename__ = "recordings"
 
     id: Mapped[UuidPrimaryKey]

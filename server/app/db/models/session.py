@@ -8,10 +8,10 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
-from app.db.models._columns import CreatedAt, UuidPrimaryKey
+from app.db.models._columns import CreatedAt, JobTracking, UuidPrimaryKey
 
 
-class InterviewSession(Base):
+class InterviewSession(JobTracking, Base):
     __tablename__ = "interview_sessions"
 
     id: Mapped[UuidPrimaryKey]

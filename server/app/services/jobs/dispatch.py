@@ -6,10 +6,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
+from typing import Any
 
 import redis.exceptions
 from celery import Celery
-from kombu.exceptions import OperationalError
+from kombu.exceptions import ChannelError, OperationalError
 
 from app.core.errors import service_unavailable
 
@@ -31,12 +32,24 @@ class TaskName(StrEnum):
 
 
 class JobDispatcher:
-    def __init__(self, celery: Celery) -> None:
+    def __init__(self, celery: Celery, *, own_connections: bool = False) -> None:
+        """`own_connections`: publish each job on a connection of its own rather than the app's pool
+        (for the job sweeper, which publishes rarely and must keep working after a broker outage)."""
         self._celery = celery
+        self._own_connections = own_connections
+
+    def _send(self, task: TaskName, entity_id: str) -> None:
+        if not self._own_connections:
+            self._celery.send_task(str(task), args=(entity_id,))
+            return
+        # After a broker outage a worker's pooled producer was seen failing with kombu's AttributeError
+        # ("'NoneType' object has no attribute 'client'") instead of reconnecting; a fresh one cannot.
+        with self._celery.connection_for_write() as connection:
+            self._celery.send_task(str(task), args=(entity_id,), connection=connection)
 
     def enqueue_sync(self, task: TaskName, entity_id: str) -> None:
         try:
-            self._celery.send_task(str(task), args=(entity_id,))
+            self._send(task, entity_id)
         except (OperationalError, redis.exceptions.ConnectionError, ConnectionError) as exc:
             raise QueueUnavailableError(f"{task} for {entity_id} was not queued: {exc}") from exc
         logger.info("enqueued %s for %s", task, entity_id)
@@ -44,6 +57,26 @@ class JobDispatcher:
     async def enqueue(self, task: TaskName, entity_id: str) -> None:
         # kombu's publish blocks on the broker socket.
         await asyncio.to_thread(self.enqueue_sync, task, entity_id)
+
+    def waiting_sync(self) -> int:
+        """How many jobs wait in the queue, not yet taken by any worker."""
+        queue = self._celery.conf.task_default_queue
+        try:
+            with self._celery.connection_for_read() as connection:
+                connection.ensure_connection(max_retries=1)
+                # Every kombu transport's channel declares queues; the generic channel type does not say so.
+                channel: Any = connection.default_channel
+                try:
+                    declared = channel.queue_declare(queue=queue, passive=True)
+                except ChannelError:
+                    # The broker keeps no empty queue: nothing was ever queued, or all was taken.
+                    return 0
+                return int(declared.message_count)
+        except (OperationalError, redis.exceptions.ConnectionError, ConnectionError) as exc:
+            raise QueueUnavailableError(f"the job queue could not be read: {exc}") from exc
+
+    async def waiting(self) -> int:
+        return await asyncio.to_thread(self.waiting_sync)
 
 
 async def enqueue_or_fail(

@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import delete, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import locks
 from app.db.models import KnowledgeBaseChunk
 from app.services.embedding import EmbeddingService, unit_rows
 
@@ -203,8 +204,12 @@ async def seed(
     progress: Callable[[int], object] | None = None,
 ) -> SeedReport:
     """Load every Markdown file of `folder`; a document whose chunks are already stored unchanged is
-    skipped, a changed one is replaced, so re-running never duplicates anything."""
+    skipped, a changed one is replaced, so re-running (or running twice at once) never duplicates
+    anything."""
     paths = markdown_files(folder)
+    # Held to the commit: a second seeder (another replica starting) then finds the documents stored
+    # and skips them, where both would otherwise see none and write every chunk twice.
+    await locks.hold_until_commit_async(db, locks.KNOWLEDGE_BASE_SEED)
     if reset:
         await db.execute(text("TRUNCATE knowledge_base_chunks"))
     chunks = chunk_documents(paths, service)

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 from app.db.models import Recording
+from app.services.jobs import tracking
 from app.services.jobs.dispatch import TaskName
 from app.services.practice.recordings import AUDIO_CONTENT_TYPES
 from app.services.resources import Resources
@@ -41,5 +42,7 @@ async def transcribe_recording(context: Resources, recording_id: uuid.UUID) -> N
         if recording.audio_duration_seconds is None and result.duration_seconds:
             recording.audio_duration_seconds = result.duration_seconds
         recording.feedback_status = "processing"
+        # From here the row waits for the feedback job, which the sweeper queues again if it is lost.
+        tracking.record_queued(recording)
         await db.commit()
     await context.jobs.enqueue(TaskName.GENERATE_FEEDBACK_REPORT, str(recording_id))
