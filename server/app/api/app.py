@@ -29,7 +29,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from app.workers.celery_app import celery_app
 
         active = settings or get_settings()
-        engine = create_engine(active.DATABASE_URL)
+        engine = create_engine(
+            active.DATABASE_URL, pool_size=active.DATABASE_POOL_SIZE, max_overflow=active.DATABASE_MAX_OVERFLOW
+        )
         storage = ObjectStorage.from_settings(active)
         await storage.ensure_bucket()
         app.state.resources = AppResources(

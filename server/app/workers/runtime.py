@@ -97,7 +97,11 @@ class WorkerRuntime:
             from app.workers.celery_app import celery_app
 
             settings = get_settings()
-            engine = create_engine(settings.DATABASE_URL, pooled=True)
+            engine = create_engine(
+                settings.DATABASE_URL,
+                pool_size=settings.DATABASE_POOL_SIZE,
+                max_overflow=settings.DATABASE_MAX_OVERFLOW,
+            )
             self._resources = JobContext(
                 settings=settings,
                 engine=engine,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
+from types import MappingProxyType
 
 import redis.exceptions
 from celery import Celery
@@ -28,6 +29,24 @@ class TaskName(StrEnum):
     GENERATE_FEEDBACK_REPORT = "workers.feedback.generate_feedback_report"
     GENERATE_INTERVIEW_QUESTIONS = "workers.session.generate_interview_questions"
     RUN_GAP_ANALYSIS = "workers.gap_analysis.run_gap_analysis"
+
+
+class JobQueue(StrEnum):
+    """The broker queues jobs wait in, one per kind of work, so each kind can have workers of its own."""
+
+    SPEECH = "speech"
+    LANGUAGE_MODEL = "language-model"
+
+
+# Where each job waits (Celery's task_routes); a task missing here cannot be queued at all.
+TASK_QUEUES: Mapping[TaskName, JobQueue] = MappingProxyType(
+    {
+        TaskName.PROCESS_RECORDING: JobQueue.SPEECH,
+        TaskName.GENERATE_FEEDBACK_REPORT: JobQueue.LANGUAGE_MODEL,
+        TaskName.GENERATE_INTERVIEW_QUESTIONS: JobQueue.LANGUAGE_MODEL,
+        TaskName.RUN_GAP_ANALYSIS: JobQueue.LANGUAGE_MODEL,
+    }
+)
 
 
 class JobDispatcher:
