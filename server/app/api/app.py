@@ -30,7 +30,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         active = settings or get_settings()
         engine = create_engine(
-            active.DATABASE_URL, pool_size=active.DATABASE_POOL_SIZE, max_overflow=active.DATABASE_MAX_OVERFLOW
+            active.DATABASE_URL,
+            pool_size=active.DATABASE_POOL_SIZE,
+            max_overflow=active.DATABASE_MAX_OVERFLOW,
         )
         storage = ObjectStorage.from_settings(active)
         await storage.ensure_bucket()
