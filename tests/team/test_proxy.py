@@ -19,7 +19,6 @@ import pytest
 from bundled_services.launchers.process import ManagedProcess, free_port
 from tests.stack import ServiceStack
 from tests.team.compose import ROOT, interpolate, load_compose
-from tests.team.oauth_provider import LocalOAuthProvider
 
 SERVER_DIR = ROOT / "server"
 BIN = Path(sys.executable).parent
@@ -44,9 +43,7 @@ def _ok(url: str, verify: bool | str = True) -> bool:
 
 
 @pytest.fixture(scope="module")
-def proxied(
-    stack: ServiceStack, oauth_provider: LocalOAuthProvider, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Proxied]:
+def proxied(stack: ServiceStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxied]:
     root = tmp_path_factory.mktemp("proxy")
     api_port, http_port, https_port, health_port = (free_port() for _ in range(4))
     command = [interpolate(str(part), {}) for part in load_compose()["services"]["api"]["command"]]
@@ -56,7 +53,6 @@ def proxied(
         log_path=root / "api.log",
         env={
             **os.environ,
-            **{key: str(value) for key, value in oauth_provider.settings().items()},
             "RATE_LIMIT_SIGN_IN_PER_ADDRESS": str(SIGN_IN_LIMIT),
             # Caddy reaches the API from 127.0.0.1: the proxy's address, as PROXY_ADDRESS is in compose.
             "FORWARDED_ALLOW_IPS": "127.0.0.1",
