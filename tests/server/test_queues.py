@@ -13,6 +13,9 @@ from app.workers.celery_app import celery_app
 from tests.stack import ServiceStack
 from tests.worker import running_worker
 
+# Celery reads its configuration (app.workers.celery_config) from the settings the suite's stack sets.
+pytestmark = pytest.mark.usefixtures("settings")
+
 # The spec's task names and the work each one waits on: Whisper for transcription, the model for the rest.
 INTENDED = {
     "workers.transcription.process_recording": "speech",
@@ -43,7 +46,7 @@ def test_every_registered_task_has_a_route() -> None:
 def test_celerys_router_sends_each_spec_task_to_its_queue(task: str, queue: str) -> None:
     route = celery_app.amqp.router.route({}, task, args=(str(uuid.uuid4()),), kwargs={})
     assert route["queue"].name == queue
-    assert route["routing_key"] == queue
+    assert route["queue"].routing_key == queue
 
 
 def test_the_queues_have_routing_keys_of_their_own() -> None:

@@ -339,6 +339,7 @@ def consumed_queues(command: list[str]) -> set[str]:
     raise AssertionError(f"{command} names no queue: it would consume every queue")
 
 
+@pytest.mark.usefixtures("settings")  # Celery's routes are read with the settings the suite's stack sets
 def test_each_worker_service_consumes_the_queue_its_tasks_route_to(
     services: dict[str, dict[str, Any]],
 ) -> None:
