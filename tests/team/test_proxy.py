@@ -8,6 +8,7 @@ clients connect from distinct loopback addresses, as clients on distinct hosts w
 from __future__ import annotations
 
 import os
+import ssl
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ class Proxied:
     ca: Path
 
 
-def _ok(url: str, verify: bool | str = True) -> bool:
+def _ok(url: str, verify: bool | ssl.SSLContext = True) -> bool:
     try:
         return httpx.get(url, timeout=2, verify=verify).status_code == 200
     except httpx.HTTPError:
@@ -86,15 +87,21 @@ def proxied(stack: ServiceStack, tmp_path_factory: pytest.TempPathFactory) -> It
         caddy.wait_ready(lambda: _ok(f"http://127.0.0.1:{health_port}/"), timeout=30, interval=0.2)
         ca = root / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
         https = f"https://localhost:{https_port}"
-        caddy.wait_ready(lambda: ca.is_file() and _ok(f"{https}/health", str(ca)), timeout=30, interval=0.2)
+        caddy.wait_ready(
+            lambda: ca.is_file() and _ok(f"{https}/health", trusting(ca)), timeout=30, interval=0.2
+        )
         yield Proxied(https=https, http=f"http://localhost:{http_port}", direct_port=api_port, ca=ca)
     finally:
         caddy.stop(grace=10)
         api.stop(grace=20)
 
 
+def trusting(ca: Path) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(ca))
+
+
 def client_from(address: str, proxied: Proxied) -> httpx.Client:
-    transport = httpx.HTTPTransport(local_address=address, verify=str(proxied.ca))
+    transport = httpx.HTTPTransport(local_address=address, verify=trusting(proxied.ca))
     return httpx.Client(transport=transport, timeout=10)
 
 
