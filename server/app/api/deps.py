@@ -25,7 +25,9 @@ class AppResources:
     jobs: JobDispatcher
 
 
-def get_resources(request: Request) -> AppResources:
+# These return what the lifespan built: `async def` keeps FastAPI from running each in its threadpool,
+# a thread hand-off per dependency per request.
+async def get_resources(request: Request) -> AppResources:
     resources: AppResources = request.app.state.resources
     return resources
 
@@ -33,7 +35,7 @@ def get_resources(request: Request) -> AppResources:
 ResourcesDep = Annotated[AppResources, Depends(get_resources)]
 
 
-def get_settings_dep(resources: ResourcesDep) -> Settings:
+async def get_settings_dep(resources: ResourcesDep) -> Settings:
     return resources.settings
 
 
@@ -48,11 +50,11 @@ async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
             raise
 
 
-def get_storage(resources: ResourcesDep) -> ObjectStorage:
+async def get_storage(resources: ResourcesDep) -> ObjectStorage:
     return resources.storage
 
 
-def get_jobs(resources: ResourcesDep) -> JobDispatcher:
+async def get_jobs(resources: ResourcesDep) -> JobDispatcher:
     return resources.jobs
 
 
