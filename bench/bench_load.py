@@ -4,8 +4,9 @@ the S3 server), driven by Locust (`bench/load_users.py`).
 
 1. Reads: `--readers` clients at once (default 50), each signed in as a user of its own with a resume,
    a session of six questions and two answered ones with their reports, for `--read-seconds`; once per
-   `--think` value (seconds a client waits between requests; 0: each sends its next request as soon as
-   the last is answered, the most the server can be asked; 2: the desktop app's polling).
+   `--think` value (a client's mean pause between requests, spread by half either way; 0: each
+   sends its next request as soon as the last is answered, the most the server can be asked; 2: the
+   desktop app's polling interval).
 2. Uploads: `--uploads` resume uploads at once (default 100), one per user, all released together once
    every client is connected; each PDF is read in a child process as every upload is.
 
@@ -335,6 +336,27 @@ def print_scenarios(title: str, scenarios: list[Scenario]) -> None:
             print(f"\n{scenario.title}: {key} {value:.1f} s")
 
 
+def scenarios(
+    args: argparse.Namespace, host: str, env: dict[str, str], work: Path, roots: dict[str, psutil.Process]
+) -> tuple[list[Scenario], list[Scenario]]:
+    """The reads, once per think time, then the upload burst."""
+    reads: list[Scenario] = []
+    for think in args.think:
+        paced = {**env, "ASCEND_LOAD_THINK_SECONDS": str(think)}
+        stats, seconds, cpu = run_locust("Reader", host, args.readers, args.read_seconds, paced, work, roots)
+        reads.append(
+            Scenario(f"{args.readers} clients, {think:g} s between requests", stats, seconds, cpu, {})
+        )
+        shutil.copy(work / "reader.json", work / f"reader_think{think:g}.json")
+    uploads: list[Scenario] = []
+    if args.uploads:
+        stats, seconds, cpu = run_locust("Uploader", host, args.uploads, 300, env, work, roots)
+        burst = json.loads((work / "uploads.json").read_text())["burst_seconds"]
+        title = f"{args.uploads} uploads at once"
+        uploads.append(Scenario(title, stats, seconds, cpu, {"first to last answer": burst}))
+    return reads, uploads
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -359,10 +381,8 @@ def main() -> None:
         with running_stack() as stack:
             prepare_database(stack)
             accounts = asyncio.run(create_accounts(args.readers, args.uploads))
-            accounts_file = work / "accounts.json"
-            accounts_file.write_text(json.dumps(accounts))
-            resume = work / "resume.pdf"
-            resume.write_bytes(make_pdf())
+            (work / "accounts.json").write_text(json.dumps(accounts))
+            (work / "resume.pdf").write_bytes(make_pdf())
             port = free_port()
             with running_api(stack, port, args.web_concurrency, work) as api:
                 roots = {"API (Gunicorn)": api}
@@ -370,34 +390,16 @@ def main() -> None:
                     roots["PostgreSQL"] = psutil.Process(stack.postgres.pid)
                 if stack.broker.process.pid is not None:
                     roots["Valkey"] = psutil.Process(stack.broker.process.pid)
-                host = f"http://127.0.0.1:{port}"
                 env = {
-                    "ASCEND_LOAD_ACCOUNTS": str(accounts_file),
-                    "ASCEND_LOAD_RESUME": str(resume),
+                    "ASCEND_LOAD_ACCOUNTS": str(work / "accounts.json"),
+                    "ASCEND_LOAD_RESUME": str(work / "resume.pdf"),
                     "ASCEND_LOAD_RESULT": str(work / "uploads.json"),
                 }
-                reads: list[Scenario] = []
-                for think in args.think:
-                    stats, seconds, cpu = run_locust(
-                        "Reader",
-                        host,
-                        args.readers,
-                        args.read_seconds,
-                        {**env, "ASCEND_LOAD_THINK_SECONDS": str(think)},
-                        work,
-                        roots,
-                    )
-                    title = f"{args.readers} clients, {think:g} s between requests"
-                    reads.append(Scenario(title, stats, seconds, cpu, {}))
-                    shutil.copy(work / "reader.json", work / f"reader_think{think:g}.json")
-                stats, seconds, cpu = run_locust("Uploader", host, args.uploads, 300, env, work, roots)
-                burst = json.loads((work / "uploads.json").read_text())["burst_seconds"]
-                uploads = Scenario(
-                    f"{args.uploads} uploads at once", stats, seconds, cpu, {"first to last answer": burst}
-                )
+                reads, uploads = scenarios(args, f"http://127.0.0.1:{port}", env, work, roots)
         print(f"\nGunicorn with {args.web_concurrency} Uvicorn workers, code as checked out.")
         print_scenarios("Authenticated reads", reads)
-        print_scenarios("Resume uploads", [uploads])
+        if uploads:
+            print_scenarios("Resume uploads", uploads)
     finally:
         if args.keep_logs is not None:
             shutil.copytree(work, args.keep_logs, dirs_exist_ok=True)

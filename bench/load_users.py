@@ -7,7 +7,7 @@ this file; not meant to be run alone.
   in flight together, and the last one to finish ends the run.
 
 Read from the environment: ASCEND_LOAD_ACCOUNTS (the accounts file bench_load writes),
-ASCEND_LOAD_RESUME (the PDF to upload), ASCEND_LOAD_THINK_SECONDS (a reader's pause between requests),
+ASCEND_LOAD_RESUME (the PDF to upload), ASCEND_LOAD_THINK_SECONDS (a reader's mean pause between requests),
 ASCEND_LOAD_RESULT (where the upload burst's wall time is written).
 """
 
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from locust import HttpUser, constant, task
+from locust import HttpUser, between, constant, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
@@ -38,7 +38,8 @@ _released_at: list[float] = []
 
 
 class Reader(FastHttpUser):
-    wait_time = constant(THINK_SECONDS)
+    # Spread around the mean: clients polling on their own clocks do not arrive in lockstep.
+    wait_time = between(THINK_SECONDS / 2, THINK_SECONDS * 3 / 2) if THINK_SECONDS else constant(0)
 
     def on_start(self) -> None:
         readers = ACCOUNTS["readers"]
