@@ -8,6 +8,7 @@ import redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import InterviewSession
+from app.services.jobs.dispatch import JobQueue
 from tests.conftest import Account
 from tests.files import JOB_DESCRIPTION, make_pdf
 
@@ -32,8 +33,9 @@ async def new_session(api: httpx.AsyncClient, account: Account) -> str:
 
 
 def queued_tasks(broker: redis.Redis) -> list[tuple[str, list[str]]]:
+    """Every job waiting in the broker, read from each queue jobs are routed to."""
     tasks = []
-    for raw in broker.lrange("celery", 0, -1):
+    for raw in (raw for queue in JobQueue for raw in broker.lrange(str(queue), 0, -1)):
         message = json.loads(raw)
         args = json.loads(__import__("base64").b64decode(message["body"]))[0]
         tasks.append((message["headers"]["task"], args))

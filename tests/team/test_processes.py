@@ -1,18 +1,22 @@
-"""The exact processes the containers run (Gunicorn with Uvicorn workers, a Celery worker), on real services.
+"""The exact processes the containers run (Gunicorn with Uvicorn workers, the two Celery worker services), on
+real services.
 
-Their commands are read from docker-compose.yml; only the bind address and the worker count differ.
+Their commands are read from docker-compose.yml; only the bind address, the worker count and the Celery
+node names differ.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -31,13 +35,18 @@ from tests.team.oauth_provider import Account, LocalOAuthProvider
 SERVER_DIR = Path(__file__).resolve().parents[2] / "server"
 BIN = Path(sys.executable).parent
 SECRET_MARKER = "QUASAR-MARMALADE-9931"
-WORKER_NAME = f"team-{uuid.uuid4().hex[:6]}@%h"
+WORKER_SERVICES = ("worker-speech", "worker-llm")
+# A node name per worker service, as each container's own hostname makes it unique there.
+WORKER_NAMES = {
+    service: f"{service}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}" for service in WORKER_SERVICES
+}
 
 
 @dataclass(slots=True)
 class TeamServer:
     url: str
     log_path: Path
+    worker_logs: dict[str, Path]
 
     @property
     def api(self) -> str:
@@ -82,22 +91,36 @@ def team_server(
         env=env,
         cwd=SERVER_DIR,
     )
-    worker = ManagedProcess(
-        "celery worker",
-        [*container_command("worker"), "--hostname", WORKER_NAME],
-        log_path=logs / "worker.log",
-        env=env,
-        cwd=SERVER_DIR,
-    )
+    workers = {
+        service: ManagedProcess(
+            f"celery {service}",
+            [*container_command(service), "--hostname", WORKER_NAMES[service]],
+            log_path=logs / f"{service}.log",
+            env=env,
+            cwd=SERVER_DIR,
+        )
+        for service in WORKER_SERVICES
+    }
     api.start()
-    worker.start()
+    for worker in workers.values():
+        worker.start()
     try:
         api.wait_ready(lambda: _answers(f"http://127.0.0.1:{port}/ready"), timeout=60, interval=0.3)
-        worker.wait_ready(lambda: bool(celery_app.control.ping(timeout=0.5)), timeout=60, interval=0.5)
-        yield TeamServer(url=f"http://127.0.0.1:{port}", log_path=logs / "api.log")
+        for service, worker in workers.items():
+            worker.wait_ready(partial(_pongs, WORKER_NAMES[service]), timeout=60, interval=0.5)
+        yield TeamServer(
+            url=f"http://127.0.0.1:{port}",
+            log_path=logs / "api.log",
+            worker_logs={service: logs / f"{service}.log" for service in WORKER_SERVICES},
+        )
     finally:
         api.stop(grace=20)
-        worker.stop(grace=30)
+        for worker in workers.values():
+            worker.stop(grace=30)
+
+
+def _pongs(node: str) -> bool:
+    return bool(celery_app.control.ping(destination=[node], timeout=0.5))
 
 
 def _answers(url: str) -> bool:
@@ -169,8 +192,8 @@ def test_the_api_and_worker_processes_serve_the_whole_workflow(team_server: Team
             == 404
         )
 
-        # The Celery worker takes both jobs from the broker; the LLM and the speech service are
-        # unreachable here, so after its retries each ends as failed, with the reason.
+        # The speech worker takes the recording's job, the language-model worker the session's; the
+        # LLM and the speech service are unreachable here, so after its retries each ends as failed.
         recording = wait_for(
             client, f"/recordings/{recording_id}", alice, "feedback_status", {"failed", "complete"}
         )
@@ -178,6 +201,15 @@ def test_the_api_and_worker_processes_serve_the_whole_workflow(team_server: Team
         assert recording["failure_reason"]
         session = wait_for(client, f"/sessions/{session_id}", alice, "status", {"failed", "complete"})
         assert session["status"] == "failed"
+        speech_log = team_server.worker_logs["worker-speech"].read_text()
+        llm_log = team_server.worker_logs["worker-llm"].read_text()
+        # Each job's retries are logged as `task[entity id]` by the worker that ran it, and only there.
+        transcription = f"workers.transcription.process_recording[{recording_id}]"
+        questions = f"workers.session.generate_interview_questions[{session_id}]"
+        assert transcription in speech_log
+        assert transcription not in llm_log
+        assert questions in llm_log
+        assert questions not in speech_log
 
         # Two Gunicorn workers share one count through Redis: the 4th upload in the window is the last.
         statuses = [
@@ -210,6 +242,15 @@ def test_the_api_and_worker_processes_serve_the_whole_workflow(team_server: Team
     assert {e["status"] for e in uploads} == {201, 429}
     assert all(e["request_id"] and e["duration_ms"] >= 0 for e in uploads)
     assert email not in log_text
+
+
+def test_each_worker_service_consumes_only_the_queue_compose_gives_it(team_server: TeamServer) -> None:
+    replies = celery_app.control.inspect(destination=list(WORKER_NAMES.values()), timeout=2).active_queues()
+    consumed = {
+        service: {queue["name"] for queue in (replies or {})[WORKER_NAMES[service]]}
+        for service in WORKER_SERVICES
+    }
+    assert consumed == {"worker-speech": {"speech"}, "worker-llm": {"language-model"}}
 
 
 def test_a_desktop_signs_in_through_oauth_against_the_shared_server(

@@ -15,7 +15,9 @@ from app.services.resources import Resources
 from app.services.storage import ObjectStorage
 
 
-def get_resources(request: Request) -> Resources:
+# These return what the lifespan built: `async def` keeps FastAPI from running each in its threadpool,
+# a thread hand-off per dependency per request.
+async def get_resources(request: Request) -> Resources:
     # Built once per process by the lifespan (`open_resources`) and shared by every request.
     resources: Resources = request.app.state.resources
     return resources
@@ -24,7 +26,7 @@ def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_settings_dep(resources: ResourcesDep) -> Settings:
+async def get_settings_dep(resources: ResourcesDep) -> Settings:
     return resources.settings
 
 
@@ -39,11 +41,11 @@ async def get_db(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
             raise
 
 
-def get_storage(resources: ResourcesDep) -> ObjectStorage:
+async def get_storage(resources: ResourcesDep) -> ObjectStorage:
     return resources.storage
 
 
-def get_jobs(resources: ResourcesDep) -> JobDispatcher:
+async def get_jobs(resources: ResourcesDep) -> JobDispatcher:
     return resources.jobs
 
 

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
 
     # POSTGRES
     DATABASE_URL: str = "postgresql+asyncpg://ascend:ascend@localhost:5432/ascend"
+    # (added) Per server process (each Gunicorn worker, each Celery pool process): connections kept open,
+    # and how many more it may open under load. Every process's sum must fit PostgreSQL's max_connections.
+    DATABASE_POOL_SIZE: int = Field(default=5, ge=1)
+    DATABASE_MAX_OVERFLOW: int = Field(default=5, ge=0)
 
     # REDIS
     REDIS_URL: str = "redis://localhost:6379/0"

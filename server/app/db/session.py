@@ -10,11 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 
-def create_engine(database_url: str, *, pooled: bool = True) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pooled: bool = True, pool_size: int = 5, max_overflow: int = 5
+) -> AsyncEngine:
+    """`pool_size` connections are kept open and up to `max_overflow` more opened under load, per
+    process: every Gunicorn worker and Celery pool process has its own pool."""
     # hide_parameters: a failed statement's message must never carry a resume or transcript into logs.
     if pooled:
         return create_async_engine(
-            database_url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+            database_url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            hide_parameters=True,
         )
     # Short-lived processes (CLI commands, tests) should not keep idle connections around.
     return create_async_engine(database_url, poolclass=NullPool, hide_parameters=True)

@@ -44,7 +44,11 @@ async def open_resources(settings: Settings, celery: Celery) -> AsyncIterator[Re
     database engine disposed (the reverse of opening). `celery` is the app jobs are queued on, which
     only the layers above may import."""
     async with AsyncExitStack() as opened:
-        engine = create_engine(settings.DATABASE_URL, pooled=True)
+        engine = create_engine(
+            settings.DATABASE_URL,
+            pool_size=settings.DATABASE_POOL_SIZE,
+            max_overflow=settings.DATABASE_MAX_OVERFLOW,
+        )
         opened.push_async_callback(engine.dispose)
         redis = Redis.from_url(settings.REDIS_URL)
         opened.push_async_callback(redis.aclose)

@@ -4,7 +4,10 @@ Celery imports this module only when its configuration is first needed, by which
 has put the broker's real address in the environment.
 """
 
+from kombu import Queue
+
 from app.core.config import get_settings
+from app.services.jobs.dispatch import TASK_QUEUES, JobQueue
 
 _settings = get_settings()
 
@@ -30,3 +33,10 @@ task_soft_time_limit = _settings.TASK_SOFT_TIME_LIMIT_SECONDS
 task_time_limit = _settings.TASK_TIME_LIMIT_SECONDS
 # In KiB.
 worker_max_memory_per_child = _settings.WORKER_MAX_MEMORY_PER_CHILD_MB * 1024
+
+# One routing key per queue (queues sharing Celery's default key would each get every job); a worker
+# started without --queues, as embedded mode's single worker is, consumes them all.
+task_queues = tuple(Queue(str(queue), routing_key=str(queue)) for queue in JobQueue)
+task_routes = {str(task): {"queue": str(queue)} for task, queue in TASK_QUEUES.items()}
+# A job without a route is refused when queued rather than parked on a queue no worker reads.
+task_create_missing_queues = False

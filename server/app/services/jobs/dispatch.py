@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 import redis.exceptions
@@ -29,6 +30,24 @@ class TaskName(StrEnum):
     GENERATE_FEEDBACK_REPORT = "workers.feedback.generate_feedback_report"
     GENERATE_INTERVIEW_QUESTIONS = "workers.session.generate_interview_questions"
     RUN_GAP_ANALYSIS = "workers.gap_analysis.run_gap_analysis"
+
+
+class JobQueue(StrEnum):
+    """The broker queues jobs wait in, one per kind of work, so each kind can have workers of its own."""
+
+    SPEECH = "speech"
+    LANGUAGE_MODEL = "language-model"
+
+
+# Where each job waits (Celery's task_routes); a task missing here cannot be queued at all.
+TASK_QUEUES: Mapping[TaskName, JobQueue] = MappingProxyType(
+    {
+        TaskName.PROCESS_RECORDING: JobQueue.SPEECH,
+        TaskName.GENERATE_FEEDBACK_REPORT: JobQueue.LANGUAGE_MODEL,
+        TaskName.GENERATE_INTERVIEW_QUESTIONS: JobQueue.LANGUAGE_MODEL,
+        TaskName.RUN_GAP_ANALYSIS: JobQueue.LANGUAGE_MODEL,
+    }
+)
 
 
 class JobDispatcher:
@@ -59,24 +78,27 @@ class JobDispatcher:
         await asyncio.to_thread(self.enqueue_sync, task, entity_id)
 
     def waiting_sync(self) -> int:
-        """How many jobs wait in the queue, not yet taken by any worker."""
-        queue = self._celery.conf.task_default_queue
+        """How many jobs wait in the job queues, not yet taken by any worker."""
         try:
             with self._celery.connection_for_read() as connection:
                 connection.ensure_connection(max_retries=1)
                 # Every kombu transport's channel declares queues; the generic channel type does not say so.
                 channel: Any = connection.default_channel
-                try:
-                    declared = channel.queue_declare(queue=queue, passive=True)
-                except ChannelError:
-                    # The broker keeps no empty queue: nothing was ever queued, or all was taken.
-                    return 0
-                return int(declared.message_count)
+                return sum(_message_count(channel, str(queue)) for queue in set(TASK_QUEUES.values()))
         except (OperationalError, redis.exceptions.ConnectionError, ConnectionError) as exc:
             raise QueueUnavailableError(f"the job queue could not be read: {exc}") from exc
 
     async def waiting(self) -> int:
         return await asyncio.to_thread(self.waiting_sync)
+
+
+def _message_count(channel: Any, queue: str) -> int:
+    try:
+        declared = channel.queue_declare(queue=queue, passive=True)
+    except ChannelError:
+        # The broker keeps no empty queue: nothing was ever queued there, or all was taken.
+        return 0
+    return int(declared.message_count)
 
 
 async def enqueue_or_fail(
