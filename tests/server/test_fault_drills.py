@@ -30,7 +30,13 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db.models import GapAnalysisRecord, InterviewSession, Recording, Resume
-from app.services.jobs.dispatch import QUEUE_UNAVAILABLE, JobDispatcher, QueueUnavailableError, TaskName
+from app.services.jobs.dispatch import (
+    QUEUE_UNAVAILABLE,
+    TASK_QUEUES,
+    JobDispatcher,
+    QueueUnavailableError,
+    TaskName,
+)
 from app.services.resources import Resources
 from app.workers.celery_app import celery_app
 from bundled_services.launchers.broker import BrokerHandle, start_broker
@@ -352,7 +358,7 @@ async def test_a_job_the_broker_lost_is_queued_again(
     celery_app.send_task(str(TaskName.GENERATE_FEEDBACK_REPORT), args=(str(recording_id),))
     assert [args for _, args in queued_tasks(broker)] == [[str(recording_id)]]
     # Lost before any worker took it (a broker restarted without its journal, say).
-    broker.delete("celery")
+    broker.delete(str(TASK_QUEUES[TaskName.GENERATE_FEEDBACK_REPORT]))
 
     log = stack.root / "logs" / "worker-lost-job.log"
     with running_worker(log, worker_env(3)):
