@@ -168,17 +168,17 @@ async def answer_waiting_for_feedback(
         )
         db.add(resume)
         await db.flush()
-        interview = InterviewSession(
+        session = InterviewSession(
             user_id=account.user.id,
             resume_id=resume.id,
             job_description=JOB_DESCRIPTION,
             generated_questions=["Tell me about a conflict."],
             status="processing",
         )
-        db.add(interview)
+        db.add(session)
         await db.flush()
         recording = Recording(
-            session_id=interview.id,
+            session_id=session.id,
             question_text="Tell me about a conflict.",
             audio_storage_path="recordings/drill.wav",
             transcript=transcript,

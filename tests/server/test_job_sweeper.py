@@ -64,16 +64,16 @@ async def new_session(
     factory: async_sessionmaker[AsyncSession], account: Account, *, questions: bool = True, **columns: object
 ) -> InterviewSession:
     async with factory() as db:
-        interview = InterviewSession(
+        session = InterviewSession(
             user_id=account.user.id,
             job_description=JOB_DESCRIPTION,
             generated_questions=["Tell me about a conflict."] if questions else [],
             status="processing",
             **columns,
         )
-        db.add(interview)
+        db.add(session)
         await db.commit()
-        return interview
+        return session
 
 
 async def new_recording(
@@ -111,9 +111,9 @@ async def test_a_job_never_started_is_queued_again_and_its_row_marked_queued(
     casey: Account,
     broker: redis.Redis,
 ) -> None:
-    interview = await new_session(committing_factory, casey)
-    lost = await new_recording(committing_factory, interview.id, job_queued_at=func.now() - LONG_AGO)
-    fresh = await new_recording(committing_factory, interview.id)
+    session = await new_session(committing_factory, casey)
+    lost = await new_recording(committing_factory, session.id, job_queued_at=func.now() - LONG_AGO)
+    fresh = await new_recording(committing_factory, session.id)
 
     report = await sweep(context)
 
@@ -177,20 +177,20 @@ async def test_live_and_finished_jobs_are_left_alone(
     casey: Account,
     broker: redis.Redis,
 ) -> None:
-    interview = await new_session(committing_factory, casey)
+    session = await new_session(committing_factory, casey)
     long_ago = func.now() - LONG_AGO
     running = await new_recording(
-        committing_factory, interview.id, job_queued_at=long_ago, job_heartbeat_at=func.now()
+        committing_factory, session.id, job_queued_at=long_ago, job_heartbeat_at=func.now()
     )
     finished = await new_recording(
-        committing_factory, interview.id, feedback_status="complete", job_queued_at=long_ago
+        committing_factory, session.id, feedback_status="complete", job_queued_at=long_ago
     )
     failed = await new_recording(
-        committing_factory, interview.id, feedback_status="failed", job_queued_at=long_ago
+        committing_factory, session.id, feedback_status="failed", job_queued_at=long_ago
     )
     # A retry due in a while (`mark_due`) is not late yet, however long ago the job first ran.
     retry_due = await new_recording(
-        committing_factory, interview.id, job_queued_at=func.now() + timedelta(minutes=1)
+        committing_factory, session.id, job_queued_at=func.now() + timedelta(minutes=1)
     )
 
     await sweep(context)
@@ -206,10 +206,10 @@ async def test_a_job_whose_heartbeat_stopped_is_queued_again(
     casey: Account,
     broker: redis.Redis,
 ) -> None:
-    interview = await new_session(committing_factory, casey)
+    session = await new_session(committing_factory, casey)
     dead = await new_recording(
         committing_factory,
-        interview.id,
+        session.id,
         job_queued_at=func.now() - 2 * LONG_AGO,
         job_heartbeat_at=func.now() - LONG_AGO,
     )
@@ -227,8 +227,8 @@ async def test_nothing_is_taken_for_lost_while_jobs_wait_in_the_queue(
     casey: Account,
     broker: redis.Redis,
 ) -> None:
-    interview = await new_session(committing_factory, casey)
-    lost = await new_recording(committing_factory, interview.id, job_queued_at=func.now() - LONG_AGO)
+    session = await new_session(committing_factory, casey)
+    lost = await new_recording(committing_factory, session.id, job_queued_at=func.now() - LONG_AGO)
     # Another job no worker has taken yet: the lost one may be behind it.
     celery_app.send_task(str(TaskName.PROCESS_RECORDING), args=(str(uuid.uuid4()),))
 
@@ -246,11 +246,11 @@ async def test_a_row_whose_job_was_queued_too_often_is_failed_with_the_reason(
     broker: redis.Redis,
     started: bool,
 ) -> None:
-    interview = await new_session(committing_factory, casey)
+    session = await new_session(committing_factory, casey)
     heartbeat = {"job_heartbeat_at": func.now() - LONG_AGO} if started else {}
     given_up = await new_recording(
         committing_factory,
-        interview.id,
+        session.id,
         job_attempts=MAX_ATTEMPTS,
         job_queued_at=func.now() - 2 * LONG_AGO,
         **heartbeat,
@@ -268,7 +268,7 @@ async def test_a_row_whose_job_was_queued_too_often_is_failed_with_the_reason(
     # Its session was waiting on this answer only: it is not left `processing` on its account.
     async with committing_factory() as db:
         assert (
-            await db.scalar(select(InterviewSession.status).where(InterviewSession.id == interview.id))
+            await db.scalar(select(InterviewSession.status).where(InterviewSession.id == session.id))
             == "complete"
         )
 
@@ -284,14 +284,14 @@ async def test_with_the_broker_down_the_last_attempt_fails_the_row_with_the_reas
     down = Celery("down")
     down.conf.update(broker_write_url=DOWN_BROKER)
     context = context_on(sweeper_settings, engine, JobDispatcher(down))
-    interview = await new_session(
+    session = await new_session(
         committing_factory, casey, questions=False, job_queued_at=func.now() - LONG_AGO
     )
     one_left = await new_recording(
-        committing_factory, interview.id, job_attempts=MAX_ATTEMPTS - 2, job_queued_at=func.now() - LONG_AGO
+        committing_factory, session.id, job_attempts=MAX_ATTEMPTS - 2, job_queued_at=func.now() - LONG_AGO
     )
     last = await new_recording(
-        committing_factory, interview.id, job_attempts=MAX_ATTEMPTS - 1, job_queued_at=func.now() - LONG_AGO
+        committing_factory, session.id, job_attempts=MAX_ATTEMPTS - 1, job_queued_at=func.now() - LONG_AGO
     )
 
     await sweep(context)
@@ -319,9 +319,9 @@ async def test_two_sweepers_at_once_queue_each_lost_job_once(
     casey: Account,
     broker: redis.Redis,
 ) -> None:
-    interview = await new_session(committing_factory, casey)
+    session = await new_session(committing_factory, casey)
     lost = [
-        await new_recording(committing_factory, interview.id, job_queued_at=func.now() - LONG_AGO)
+        await new_recording(committing_factory, session.id, job_queued_at=func.now() - LONG_AGO)
         for _ in range(20)
     ]
     first = context_on(sweeper_settings, engine)

@@ -61,8 +61,8 @@ class JobKind:
     fail: Callable[[AsyncSession, Any, str], Awaitable[None]]
 
 
-async def _fail_session(db: AsyncSession, interview: InterviewSession, reason: str) -> None:
-    interview.status, interview.failure_reason = "failed", reason
+async def _fail_session(db: AsyncSession, session: InterviewSession, reason: str) -> None:
+    session.status, session.failure_reason = "failed", reason
 
 
 async def _fail_recording(db: AsyncSession, recording: Recording, reason: str) -> None:
