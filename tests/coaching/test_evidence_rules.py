@@ -125,6 +125,7 @@ def test_numbers_given_in_words_match_digits_and_the_other_way_round() -> None:
     [
         ("I also, you know, added a load test to our CI pipeline.", "action"),
         ("My task was to bring it under 200 milliseconds.", "task"),
+        ("My lead Dariusz asked me to halve the regression time by June.", "task"),
         ("In the end, latency dropped to 180 milliseconds.", "result"),
         ("At my last company our deploys kept failing.", "situation"),
         ("I think it's really a matter of trust in general.", "other"),
@@ -137,6 +138,11 @@ def test_wording_cues_name_the_role(text: str, role: str) -> None:
     cues = role_cues(text)
     assert cues[role] == 1.0
     assert sum(cues.values()) == 1.0, cues
+
+
+def test_a_responsibility_that_fell_to_the_speaker_is_a_task() -> None:
+    assert role_cues("It fell to me to correct the figures before the budget meeting.")["task"] == 1.0
+    assert role_cues("The price fell to ten dollars before the budget meeting.")["task"] == 0.0
 
 
 @pytest.mark.parametrize(
