@@ -54,6 +54,9 @@ class Labelled:
     points: dict[str, int]
     addresses_question: bool
     fillers: int
+    # The file it comes from ("answers_4"): each later part was written blind, after the rules the
+    # parts before it were read for, so each is reported on its own.
+    part: str = ""
 
     @property
     def truth_quality(self) -> float:
@@ -81,10 +84,13 @@ class Outcome:
 
 def load_answers() -> list[Labelled]:
     rows = [
-        row for path in sorted(SET.glob("answers*.toml")) for row in tomllib.loads(path.read_text())["answer"]
+        (path.stem, row)
+        for path in sorted(SET.glob("answers*.toml"))
+        for row in tomllib.loads(path.read_text())["answer"]
     ]
     return [
         Labelled(
+            part=part,
             id=row["id"],
             split=row["split"],
             kind=row["kind"],
@@ -94,7 +100,7 @@ def load_answers() -> list[Labelled]:
             addresses_question=bool(row["addresses_question"]),
             fillers=int(row["fillers"]),
         )
-        for row in rows
+        for part, row in rows
     ]
 
 
@@ -138,7 +144,8 @@ def share(hits: Sequence[bool]) -> str:
     return f"{sum(hits)}/{len(hits)} ({100 * sum(hits) / max(1, len(hits)):.0f} %)"
 
 
-def summary_rows(outcomes: list[Outcome]) -> list[str]:
+def part_figures(outcomes: list[Outcome]) -> list[str]:
+    """rho, presence, coverage and relevance of one part of the set."""
     truth = [outcome.item.truth_quality for outcome in outcomes]
     judged = [outcome.star_quality for outcome in outcomes]
     presence = [
@@ -152,11 +159,16 @@ def summary_rows(outcomes: list[Outcome]) -> list[str]:
         for c in COMPONENTS
     ]
     relevance = [outcome.answers_question == outcome.item.addresses_question for outcome in outcomes]
+    return [f"{spearman(judged, truth):.2f}", share(presence), share(coverage), share(relevance)]
+
+
+def summary_rows(outcomes: list[Outcome]) -> list[str]:
+    rho, presence, coverage, relevance = part_figures(outcomes)
     rows = [
-        f"| STAR quality vs truth, Spearman rho | {spearman(judged, truth):.2f} |",
-        f"| component presence right | {share(presence)} |",
-        f"| coverage agrees (specific/vague/barely/missing) | {share(coverage)} |",
-        f"| relevance right | {share(relevance)} |",
+        f"| STAR quality vs truth, Spearman rho | {rho} |",
+        f"| component presence right | {presence} |",
+        f"| coverage agrees (specific/vague/barely/missing) | {coverage} |",
+        f"| relevance right | {relevance} |",
     ]
     spoken = [outcome for outcome in outcomes if outcome.fillers is not None]
     if spoken:
@@ -184,6 +196,13 @@ def print_tables(outcomes: list[Outcome], title: str) -> None:
             continue
         print(f"\n### {title}: {split} ({len(chosen)} answers)\n\n| measure | value |\n|---|---:|")
         print("\n".join(summary_rows(chosen)))
+    parts = sorted({outcome.item.part for outcome in outcomes})
+    if len(parts) > 1:
+        print(f"\n### {title}: by part\n\n| part | answers | rho | presence | coverage | relevance |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for part in parts:
+            chosen = [outcome for outcome in outcomes if outcome.item.part == part]
+            print(f"| {part} | {len(chosen)} | " + " | ".join(part_figures(chosen)) + " |")
     print("\n| answer | kind | truth | judged | coverages (S/T/A/R) judged vs truth | relevance |")
     print("|---|---|---:|---:|---|---|")
     for outcome in outcomes:
