@@ -2,7 +2,7 @@
 espeak-ng in several voices and rates, each submitted to the real embedded stack (default models) and
 its report compared with the hand labels; then the labelled resume/job pairs' gap analyses.
 
-    python -m bench.bench_coaching_quality [--model default] [--text] [--only dev|holdout]
+    python -m bench.bench_coaching_quality [--model default] [--text] [--only dev|holdout] [--set answers_6]
 
 `--text` judges each answer's written text with the evidence classifier alone (no speech, no language
 model, no stack): the quick loop for the deterministic parts. Prints Markdown tables per split; the
@@ -341,11 +341,16 @@ def main() -> None:
     parser.add_argument("--text", action="store_true", help="judge the written answers, no speech or model")
     parser.add_argument("--only", choices=("dev", "holdout"))
     parser.add_argument("--part", choices=("answers", "gaps", "all"), default="all")
+    parser.add_argument("--set", help="only the answers of one file of the set, e.g. answers_6")
     parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="keep the reports and the stack's logs in DIR"
     )
     args = parser.parse_args()
-    items = [item for item in load_answers() if args.only in (None, item.split)]
+    items = [
+        item for item in load_answers() if args.only in (None, item.split) and args.set in (None, item.part)
+    ]
+    if not items:
+        raise SystemExit(f"no labelled answers in {args.set!r}")
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

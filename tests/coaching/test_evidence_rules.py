@@ -11,7 +11,14 @@ import pytest
 from app.services.coaching import delivery_metrics
 from app.services.coaching.coverage import coverage, star_quality
 from app.services.coaching.cues import LABELS, role_cues
-from app.services.coaching.evidence import in_story_order, label_units, read_bank, star_bank
+from app.services.coaching.evidence import (
+    LabelledUnit,
+    evidence_by_component,
+    in_story_order,
+    label_units,
+    read_bank,
+    star_bank,
+)
 from app.services.coaching.facts import invented_facts
 from app.services.coaching.improved_answer import MISSING_PROMPTS, THIN_PROMPTS, improved_answer
 from app.services.coaching.recommendations import find_findings
@@ -126,6 +133,7 @@ def test_numbers_given_in_words_match_digits_and_the_other_way_round() -> None:
         ("I also, you know, added a load test to our CI pipeline.", "action"),
         ("My task was to bring it under 200 milliseconds.", "task"),
         ("My lead Dariusz asked me to halve the regression time by June.", "task"),
+        ("My district manager Teodoro gave me three months to get that store above eighty.", "task"),
         ("In the end, latency dropped to 180 milliseconds.", "result"),
         ("At my last company our deploys kept failing.", "situation"),
         ("I think it's really a matter of trust in general.", "other"),
@@ -386,6 +394,41 @@ def test_the_improved_answer_keeps_the_candidates_words_in_star_order_and_asks_f
             THIN_PROMPTS["result"],
         ]
     )
+
+
+def test_a_task_said_in_passing_inside_a_step_stands_for_the_task_too() -> None:
+    situation, step, other_step, result = units_of(
+        "Our ticket office phoned three hundred riders by hand for every cancelled sailing.",
+        "Since keeping riders informed was part of my job, I set up a text alert list on Twilio.",
+        "I also wrote the script the clerks read out.",
+        "Notices now go out in four minutes.",
+    )
+    labels = ["situation", "action", "action", "result"]
+    evidence = evidence_by_component(
+        [
+            LabelledUnit(unit, label, {})
+            for unit, label in zip([situation, step, other_step, result], labels, strict=True)
+        ]
+    )
+    assert evidence["task"] == [step]
+    assert evidence["action"] == [step, other_step]
+    # Steps with no responsibility stated in them leave the task missing.
+    steps_only = evidence_by_component(
+        [LabelledUnit(other_step, "action", {}), LabelledUnit(result, "result", {})]
+    )
+    assert steps_only["task"] == []
+    (award,) = units_of("My manager asked me to present it at the all hands.")
+    after_the_outcome = evidence_by_component(
+        [LabelledUnit(result, "result", {}), LabelledUnit(award, "result", {})]
+    )
+    assert after_the_outcome["task"] == []
+    # The unit is told once in the rewrite.
+    coverages = {"situation": "specific", "task": "specific", "action": "specific", "result": "specific"}
+    transcript = " ".join(unit.text for unit in (situation, step, other_step, result))
+    rewrite = improved_answer(evidence, coverages, transcript)  # type: ignore[arg-type]
+    assert rewrite is not None
+    assert rewrite.count("Since keeping riders informed") == 1
+    assert rewrite.index("I also wrote") > rewrite.index("Since keeping riders informed")
 
 
 def test_an_improved_answer_stating_a_fact_nobody_gave_is_refused() -> None:

@@ -62,8 +62,9 @@ _TASK = _any_of(
     r"i was (?:asked|responsible|tasked|assigned|in charge|the (?:\w+ )?lead|supposed|expected|brought in)",
     r"i had to|i needed to|i (?:was going|had) to (?:own|lead|fix|deliver)|i owned",
     r"it (?:was|fell) (?:up )?(?:to me|on me|my job)",
-    # "my lead Dariusz asked me": the one who asked may be named (a heard name may be several words).
-    r"(?:they|(?:my|our) (?:manager|boss|director|lead|team lead|tech lead|vp|cto|ceo|supervisor|head of \w+)"
+    # "my district manager Teodoro gave me": who asked may be named (a heard name may be several words).
+    r"(?:they|(?:my|our) (?:[a-z]+ )?"
+    r"(?:manager|boss|director|lead|team lead|tech lead|vp|cto|ceo|supervisor|head of \w+)"
     r"(?: [a-z]+){0,3}|the cto|he|she) (?:asked|wanted|gave|told|needed) me",
     r"i (?:owned|was responsible for|took (?:on|over)|volunteered)",
 )

@@ -162,9 +162,19 @@ def in_story_order(scores: Sequence[dict[str, float]], backward: float) -> list[
 
 
 def evidence_by_component(labelled: Sequence[LabelledUnit]) -> dict[str, list[Unit]]:
-    """Each STAR component's units, in the order they were said."""
+    """Each STAR component's units, in the order they were said; a unit may stand for the task as well
+    as for its own component."""
     evidence: dict[str, list[Unit]] = {component: [] for component in COMPONENTS}
     for item in labelled:
         if item.label in evidence:
             evidence[item.label].append(item.unit)
+    if not evidence["task"]:
+        # A task said in passing in the setting or a step ("since keeping riders informed was part of
+        # my job, I set out to...") is still the task told: that unit stands for both. Not in a result:
+        # "my manager asked me to present it" after the outcome is no task the story set out with.
+        evidence["task"] = [
+            item.unit
+            for item in labelled
+            if item.label in ("situation", "action") and role_cues(item.unit.text)["task"] > 0
+        ][:1]
     return evidence

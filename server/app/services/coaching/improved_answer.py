@@ -36,12 +36,14 @@ def _sentence(text: str) -> str:
 
 def compose_improved_answer(evidence: Mapping[str, Sequence[Unit]], coverages: Mapping[str, Coverage]) -> str:
     parts: list[str] = []
+    told: set[int] = set()  # a unit standing for two components is told once, at the first
     for component in COMPONENTS:
-        said = [_sentence(unit.text) for unit in evidence.get(component, ()) if without_fillers(unit.text)]
+        said = [unit for unit in evidence.get(component, ()) if without_fillers(unit.text)]
         if not said or coverages[component] == "missing":
             parts.append(MISSING_PROMPTS[component])
             continue
-        parts.extend(said)
+        parts.extend(_sentence(unit.text) for unit in said if unit.index not in told)
+        told.update(unit.index for unit in said)
         if coverages[component] != "specific":
             parts.append(THIN_PROMPTS[component])
     return " ".join(parts)
