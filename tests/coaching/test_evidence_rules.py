@@ -295,7 +295,55 @@ MISTAKE_TOLD = NamedEvent("a mistake", True)
             "I told her I was not convinced.",
             NamedEvent("a disagreement", True),
         ),
-        ("What is the hardest feedback you have received?", NO_MISTAKE, NamedEvent("feedback", False)),
+        (
+            "What is the hardest feedback you have received?",
+            NO_MISTAKE,
+            NamedEvent("criticism you received", False),
+        ),
+        # Someone else's mistake, found and fixed, is not a mistake of one's own.
+        (
+            "Tell me about a mistake you made and how you fixed it.",
+            "The supplier billed us twice for the same crates; they admitted the mistake and refunded us.",
+            NamedEvent("a mistake", False),
+        ),
+        # A deadline met early does not answer a question about one that was missed.
+        ("Tell me about a time you missed a deadline.", NO_MISTAKE, NamedEvent("a missed deadline", False)),
+        (
+            "Tell me about a time you missed a deadline.",
+            "By the second week it was clear we would not make the date, so I told the client on Monday.",
+            NamedEvent("a missed deadline", True),
+        ),
+        (
+            "Give an example of a time you had to say no to a customer request.",
+            "The client wanted a custom export, so I built it in a week and they renewed.",
+            NamedEvent("saying no", False),
+        ),
+        (
+            "Give an example of a time you had to say no to a customer request.",
+            "I explained why we could not promise a custom export and offered them an alternative.",
+            NamedEvent("saying no", True),
+        ),
+        (
+            "Tell me about a time you convinced senior leadership to change direction.",
+            "Leadership decided to move sales online, and I built the quoting flow they asked for.",
+            NamedEvent("persuading someone", False),
+        ),
+        # Giving feedback is not answered by a story of collecting it.
+        (
+            "Describe a time you had to give difficult feedback to someone on your team.",
+            "I put a feedback survey in the app and called forty merchants; the feedback was clear.",
+            NamedEvent("feedback you gave", False),
+        ),
+        (
+            "Describe a time you had to give difficult feedback to someone on your team.",
+            "I sat down with Omar and went through his last three reports, which kept missing the totals.",
+            NamedEvent("feedback you gave", True),
+        ),
+        (
+            "Tell me about a project of yours that did not meet its goals.",
+            "We set out to sign up fifty schools and reached seventy by June, under budget.",
+            NamedEvent("a failure", False),
+        ),
         (
             "How did you use customer feedback?",
             "Support complaints about the date picker doubled, so I rebuilt it.",
