@@ -385,6 +385,23 @@ MISTAKE_TOLD = NamedEvent("a mistake", True)
             "I sat down with Omar and went through his last three reports, which kept missing the totals.",
             NamedEvent("feedback you gave", True),
         ),
+        # Bad news delivered is no feedback given; it is told by telling people.
+        (
+            "Describe a time you had to deliver bad news to a group of people.",
+            "I gathered the volunteers in person and explained exactly why the session would end.",
+            NamedEvent("bad news", True),
+        ),
+        # A lost deal told by what happened, without "lost".
+        (
+            "Tell me about a time you lost a big deal or a key client.",
+            "Two weeks before the decision their buyer told me they had signed with a cheaper supplier.",
+            NamedEvent("a failure", True),
+        ),
+        (
+            "Describe a time you disagreed with a decision your organisation made.",
+            "I felt that was the wrong call, so I made the case to my director with the ticket data.",
+            NamedEvent("a disagreement", True),
+        ),
         (
             "Tell me about a project of yours that did not meet its goals.",
             "We set out to sign up fifty schools and reached seventy by June, under budget.",
