@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.services.coaching import delivery_metrics
-from app.services.coaching.coverage import coverage, star_quality
+from app.services.coaching.coverage import coverage, coverages_of, star_quality, tells_a_story
 from app.services.coaching.cues import LABELS, role_cues
 from app.services.coaching.evidence import (
     LabelledUnit,
@@ -202,6 +202,52 @@ def test_coverage_follows_from_what_the_evidence_holds(
     assert coverage(component, units_of(*said)) == expected
 
 
+# Written for this test: opinions with no event in them, and a story whose actions are left out.
+OPINIONS = (
+    "Honestly, I think deadlines are part of every job.",
+    "My goal is always to keep people informed early.",
+    "In the end, what matters is that the customer is happy with how things went.",
+)
+STORY_WITHOUT_ACTIONS = (
+    "In March our Leeds warehouse was shipping four hundred orders a day, a third of them late.",
+    "My job was to get late orders under five percent before the Christmas peak.",
+    "By December late orders were down to three percent and complaints had halved.",
+)
+
+
+def test_an_answer_that_tells_no_story_has_its_components_barely_mentioned_at_most() -> None:
+    opinions = units_of(*OPINIONS)
+    evidence = {"situation": [], "task": opinions[1:2], "action": [], "result": opinions[2:]}
+    assert coverage("result", opinions[2:]) == "vague"
+    assert not tells_a_story(opinions)
+    assert coverages_of(evidence, opinions) == {
+        "situation": "missing",
+        "task": "barely mentioned",
+        "action": "missing",
+        "result": "barely mentioned",
+    }
+    # A story that leaves its actions out still tells of something that happened.
+    story = units_of(*STORY_WITHOUT_ACTIONS)
+    assert tells_a_story(story)
+    told = coverages_of(
+        {"situation": story[:1], "task": story[1:2], "action": [], "result": story[2:]}, story
+    )
+    assert told == {"situation": "specific", "task": "specific", "action": "missing", "result": "specific"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I won the President's Club award twice.",
+        "I got promoted to team lead the year after.",
+        "We also won the company's operational excellence award.",
+    ],
+)
+def test_recognition_received_is_a_result_not_a_step_taken(text: str) -> None:
+    cues = role_cues(text)
+    assert (cues["action"], cues["result"]) == (0.0, 1.0)
+
+
 def test_star_quality_is_the_specs_points_and_half_for_an_answer_to_another_question() -> None:
     coverages = {"situation": "specific", "task": "vague", "action": "barely mentioned", "result": "missing"}
     assert star_quality(coverages, answers_question=True) == 45.0  # type: ignore[arg-type]
@@ -338,6 +384,23 @@ MISTAKE_TOLD = NamedEvent("a mistake", True)
             "Describe a time you had to give difficult feedback to someone on your team.",
             "I sat down with Omar and went through his last three reports, which kept missing the totals.",
             NamedEvent("feedback you gave", True),
+        ),
+        # Bad news delivered is no feedback given; it is told by telling people.
+        (
+            "Describe a time you had to deliver bad news to a group of people.",
+            "I gathered the volunteers in person and explained exactly why the session would end.",
+            NamedEvent("bad news", True),
+        ),
+        # A lost deal told by what happened, without "lost".
+        (
+            "Tell me about a time you lost a big deal or a key client.",
+            "Two weeks before the decision their buyer told me they had signed with a cheaper supplier.",
+            NamedEvent("a failure", True),
+        ),
+        (
+            "Describe a time you disagreed with a decision your organisation made.",
+            "I felt that was the wrong call, so I made the case to my director with the ticket data.",
+            NamedEvent("a disagreement", True),
         ),
         (
             "Tell me about a project of yours that did not meet its goals.",

@@ -7,7 +7,7 @@ actions, several things the candidate did. The thresholds were set on the labell
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from app.services.coaching.cues import Specifics, role_cues, specifics
@@ -18,6 +18,11 @@ COVERAGE_POINTS: dict[Coverage, int] = {"specific": 25, "vague": 15, "barely men
 # Fewer words than this is a passing mention, whatever they hold.
 MENTION_WORDS = 7
 OWNED_TASK_WORDS = 14
+# An answer with no step taken in the first person and no more figures, names and time frames than
+# this tells no story (docs/coaching.md): the dev part's opinions held 0-2, its stories without an
+# action 6 or more.
+STORY_FACTS = 3
+_ORDER: tuple[Coverage, ...] = ("missing", "barely mentioned", "vague", "specific")
 
 
 def _specific(component: str, found: Specifics, words: int, owned: bool) -> bool:
@@ -43,6 +48,24 @@ def coverage(component: str, units: Sequence[Unit]) -> Coverage:
         return "barely mentioned"
     owned = role_cues(text)["task"] > 0
     return "specific" if _specific(component, specifics(text), words, owned) else "vague"
+
+
+def tells_a_story(units: Sequence[Unit]) -> bool:
+    """Whether the answer tells of something that happened: a step the candidate took, or enough
+    concrete detail (a story whose actions are left out still names its figures and places)."""
+    if any(role_cues(unit.text)["action"] > 0 for unit in units):
+        return True
+    return sum(specifics(unit.text).concrete for unit in units) > STORY_FACTS
+
+
+def coverages_of(evidence: Mapping[str, Sequence[Unit]], units: Sequence[Unit]) -> dict[str, Coverage]:
+    """Each component's coverage; in an answer that tells no story, what reads as a component is an
+    opinion or a generality, so it is at most barely mentioned."""
+    found = {component: coverage(component, told) for component, told in evidence.items()}
+    if tells_a_story(units):
+        return found
+    cap = _ORDER.index("barely mentioned")
+    return {component: _ORDER[min(_ORDER.index(value), cap)] for component, value in found.items()}
 
 
 def star_quality(coverages: dict[str, Coverage], answers_question: bool) -> float:

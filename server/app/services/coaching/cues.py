@@ -47,6 +47,14 @@ _SERIES = re.compile(
     rf"(?:,\s*(?:and\s+)?(?:then\s+)?|\s+and\s+(?:then\s+)?)(?!(?:{_NOT_ACTIONS})\b)(?:[a-z]+ed|{_PAST_IRREGULAR})\b",
     re.IGNORECASE,
 )
+# Recognition received is an outcome, not a step taken: "I won the regional sales award twice",
+# "I got promoted to senior".
+_RECEIVED = re.compile(
+    r"\b(?:i|we) (?:also |then |later |eventually )?(?:won|received|earned|got|was given|were given|"
+    r"picked up|took home)(?: [a-z']+){0,4}? (?:awards?|prizes?|promotions?|bonus(?:es)?|medals?|trophy|"
+    r"trophies|recognition)\b|\b(?:i|we) (?:also |then |later |eventually )?(?:got|was|were) promoted\b",
+    re.IGNORECASE,
+)
 _ACTION_LEAD = re.compile(
     r"^(?:\W*(?:so|and|then|first|next|after that|finally)\b[, ]*)+\s*i\b", re.IGNORECASE
 )
@@ -76,7 +84,8 @@ _RESULT = _any_of(
     r"still (?:use|uses|used)|learned|learnt|taught me|got promoted|praised|percent|no longer",
     r"(?:twice|three times|ten times|half) as (?:many|much|fast|often)",
     r"(?:more|fewer|less) than (?:before|the)",
-    r"(?:an?|the) (?:\w+ )?award|recogni[sz]ed|thanked|shout-out",
+    r"(?:an?|the|my|our|[a-z]+'s) (?:[a-z']+ ){0,3}(?:award|prize)|recogni[sz]ed|thanked|shout-out",
+    r"(?:was|were) promoted|promotion",
     r"on (?:time|schedule)|ahead of schedule|in a row",
     r"zero (?:incidents|outages|downtime)",
     r"(?:from|down to|up to) \S+ (?:to|percent|milliseconds|seconds|minutes|hours|days)",
@@ -139,7 +148,8 @@ def role_cues(text: str) -> dict[str, float]:
     # "I also, you know, added" is an action all the same.
     text = without_fillers(text).replace(",", "")
     hypothetical = _HYPOTHETICAL.search(text) is not None
-    if (_ACTION.search(text) or _ACTION_LEAD.search(text)) and not hypothetical:
+    steps = _RECEIVED.sub(" ", text)
+    if (_ACTION.search(steps) or _ACTION_LEAD.search(steps)) and not hypothetical:
         cues["action"] = 1.0
     if _TASK.search(text):
         cues["task"] = 1.0
@@ -156,6 +166,7 @@ def role_cues(text: str) -> dict[str, float]:
 
 
 def _actions(text: str) -> int:
+    text = _RECEIVED.sub(" ", text)
     first = _ACTION.search(text)
     return len(_ACTION.findall(text)) + (len(_SERIES.findall(text, first.end())) if first else 0)
 

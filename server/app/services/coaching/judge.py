@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.services.coaching import delivery_metrics
-from app.services.coaching.coverage import coverage
+from app.services.coaching.coverage import coverages_of
 from app.services.coaching.evidence import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
@@ -38,7 +38,7 @@ async def judge_answer(
     vectors = unit_rows(await embeddings.embed_texts([question, transcript, *(unit.text for unit in units)]))
     labelled = label_units(units, vectors[2:], bank, model_labels(reading, units), weights)
     evidence = evidence_by_component(labelled)
-    coverages = {component: coverage(component, evidence[component]) for component in COMPONENTS}
+    coverages = coverages_of({component: evidence[component] for component in COMPONENTS}, units)
     similarity = float(max(vectors[1:] @ vectors[0]))
     themes = read_themes(vectors[0], vectors[1], await question_bank(embeddings))
     event = named_event(question, transcript)
