@@ -229,6 +229,13 @@ def test_an_answer_that_tells_no_story_has_its_components_barely_mentioned_at_mo
     # A story that leaves its actions out still tells of something that happened.
     story = units_of(*STORY_WITHOUT_ACTIONS)
     assert tells_a_story(story)
+    # So does one whose names and figures the transcription garbled: it is told in the past.
+    garbled = units_of(
+        "During a night shift I noticed the guard on the press was closing late.",
+        "Nobody had reported it, because everyone had got used to it.",
+        "In the end the press was back in safe operation and the order shipped.",
+    )
+    assert tells_a_story(garbled)
     told = coverages_of(
         {"situation": story[:1], "task": story[1:2], "action": [], "result": story[2:]}, story
     )

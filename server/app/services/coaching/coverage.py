@@ -7,6 +7,7 @@ actions, several things the candidate did. The thresholds were set on the labell
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -18,10 +19,16 @@ COVERAGE_POINTS: dict[Coverage, int] = {"specific": 25, "vague": 15, "barely men
 # Fewer words than this is a passing mention, whatever they hold.
 MENTION_WORDS = 7
 OWNED_TASK_WORDS = 14
-# An answer with no step taken in the first person and no more figures, names and time frames than
-# this tells no story (docs/coaching.md): the dev part's opinions held 0-2, its stories without an
-# action 6 or more.
+# An answer with no step taken in the first person, no more figures, names and time frames than this
+# and fewer than this share of its units in the past tense tells no story (docs/coaching.md): the
+# rambling answers held 0-2 such items and at most half their units in the past; a story without its
+# actions 6 or more items, or, its names garbled by the transcription, 8 units of 9 in the past.
 STORY_FACTS = 3
+STORY_PAST_SHARE = 3 / 4
+_PAST = re.compile(
+    r"\b(?:was|were|had|did|went|got|took|made|found|told|came|saw|ran|put|kept|left|[a-z]{3,}ed)\b",
+    re.IGNORECASE,
+)
 _ORDER: tuple[Coverage, ...] = ("missing", "barely mentioned", "vague", "specific")
 
 
@@ -51,11 +58,15 @@ def coverage(component: str, units: Sequence[Unit]) -> Coverage:
 
 
 def tells_a_story(units: Sequence[Unit]) -> bool:
-    """Whether the answer tells of something that happened: a step the candidate took, or enough
-    concrete detail (a story whose actions are left out still names its figures and places)."""
+    """Whether the answer tells of something that happened: a step the candidate took, enough
+    concrete detail, or most of it in the past tense (a story whose actions are left out still names
+    its figures and places, and still tells what happened when the transcript garbles them)."""
     if any(role_cues(unit.text)["action"] > 0 for unit in units):
         return True
-    return sum(specifics(unit.text).concrete for unit in units) > STORY_FACTS
+    if sum(specifics(unit.text).concrete for unit in units) > STORY_FACTS:
+        return True
+    past = sum(1 for unit in units if _PAST.search(without_fillers(unit.text)))
+    return bool(units) and past >= STORY_PAST_SHARE * len(units)
 
 
 def coverages_of(evidence: Mapping[str, Sequence[Unit]], units: Sequence[Unit]) -> dict[str, Coverage]:
