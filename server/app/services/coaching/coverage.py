@@ -29,7 +29,6 @@ _PAST = re.compile(
     r"\b(?:was|were|had|did|went|got|took|made|found|told|came|saw|ran|put|kept|left|[a-z]{3,}ed)\b",
     re.IGNORECASE,
 )
-_ORDER: tuple[Coverage, ...] = ("missing", "barely mentioned", "vague", "specific")
 
 
 def _specific(component: str, found: Specifics, words: int, owned: bool) -> bool:
@@ -75,8 +74,8 @@ def coverages_of(evidence: Mapping[str, Sequence[Unit]], units: Sequence[Unit]) 
     found = {component: coverage(component, told) for component, told in evidence.items()}
     if tells_a_story(units):
         return found
-    cap = _ORDER.index("barely mentioned")
-    return {component: _ORDER[min(_ORDER.index(value), cap)] for component, value in found.items()}
+    cap: Coverage = "barely mentioned"
+    return {component: min(value, cap, key=COVERAGE_POINTS.__getitem__) for component, value in found.items()}
 
 
 def star_quality(coverages: dict[str, Coverage], answers_question: bool) -> float:
