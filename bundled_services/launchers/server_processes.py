@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,7 +19,11 @@ def celery_worker(log_path: Path, env: Mapping[str, str]) -> ManagedProcess:
         *module_command("celery"), "-A", "worker", "worker",
         "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
     ]  # fmt: skip
-    return ManagedProcess("worker", argv, log_path=log_path, env=env, cwd=SERVER_DIR)
+    # Killed, not told, when the supervisor dies: the broker dies with it, so a job finished now could
+    # not be acknowledged, and nothing would bound its warm shutdown; the next start hands the job back.
+    return ManagedProcess(
+        "worker", argv, log_path=log_path, env=env, cwd=SERVER_DIR, parent_death_signal=signal.SIGKILL
+    )
 
 
 def api_server(port: int, log_path: Path, env: Mapping[str, str]) -> ManagedProcess:

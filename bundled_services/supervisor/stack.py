@@ -195,6 +195,10 @@ class EmbeddedStack:
             self.data_dir / "broker", log_path=self.logs_dir / "broker.log", password=secrets.broker_password
         )
         self.record_processes()
+        # No worker runs yet: whatever the queue holds as taken was left by a worker of a run that died.
+        handed_back = requeue_unacknowledged(self.broker.url)
+        if handed_back:
+            self.on_progress(f"Handed {handed_back} unfinished job(s) of an earlier run back to the queue")
         self.on_progress("Starting the file store")
         self.object_store = start_object_store(
             self.data_dir / "objects",

@@ -265,7 +265,7 @@ def test_a_supervisor_killed_outright_leaves_only_the_database_for_the_next_star
     postmaster = postmaster_pid(data_dir)
     killed.popen.kill()
     killed.popen.wait(timeout=10)
-    # Linux tells each child its parent died (SIGTERM), so they stop on their own.
+    # Linux tells each child its parent died (the services SIGTERM, the worker SIGKILL): none outlives it.
     _wait_for(
         lambda: not any(process_alive(pid) for pid in children.values()),
         "the children to stop",

@@ -1,6 +1,7 @@
 """Jobs survive their worker: a worker killed (SIGKILL) in the middle of a job is restarted and the job
-handed back, and a stack stopped (SIGTERM) in the middle of a job stops cleanly and finishes the job
-after its next start. Either way the recording ends `complete` or `failed`, never stuck.
+handed back, a stack stopped (SIGTERM) in the middle of a job stops cleanly and finishes the job
+after its next start, and so does a supervisor killed outright, whose worker dies with it. Either way
+the recording ends `complete` or `failed`, never stuck.
 
 Real speech recognition transcribes the first 25 seconds of the example answer, long enough to stop
 the worker while it waits for the transcript. The language model is configured "elsewhere" (nothing
@@ -31,9 +32,11 @@ from tests.embedded.serve_process import (
     EXAMPLES,
     UNREACHABLE_LLM,
     ServeProcess,
+    process_alive,
     run_ascend,
     stack_environment,
 )
+from tests.waiting import wait_until
 
 TERMINAL = ("complete", "failed")
 # From the interruption to a terminal state: a restart, a second transcription on two busy cores
@@ -177,6 +180,32 @@ def test_a_stack_stopped_mid_job_stops_cleanly_and_finishes_the_job_next_time(st
 
     stack.serving = ServeProcess.start(stack.data_dir, stack.env)
     stack.serving.wait_ready()
+    with stack.client() as client:
+        recording = _poll(client, f"/recordings/{recording_id}", "feedback_status", RECOVERY_BOUND_SECONDS)
+    _assert_transcribed_then_failed_at_the_model(recording)
+
+
+def test_a_supervisor_killed_mid_job_takes_its_worker_along_and_the_next_start_finishes_the_job(
+    stack: Stack,
+) -> None:
+    recording_id = _submit_and_wait_until_transcribing(stack)
+    worker = stack.serving.recorded()["worker"]
+    worker_log = stack.data_dir / "logs" / "worker.log"
+    logged_before = len(worker_log.read_text())
+    stack.serving.popen.kill()
+    stack.serving.popen.wait(timeout=10)
+    wait_until(
+        lambda: not process_alive(worker),
+        timeout=60,
+        failure=lambda: "the worker outlived its supervisor:\n" + worker_log.read_text()[logged_before:],
+    )
+    # Killed with it, not told to stop: a warm shutdown would finish a job nobody could acknowledge.
+    assert "Warm shutdown" not in worker_log.read_text()[logged_before:]
+
+    stack.serving = ServeProcess.start(stack.data_dir, stack.env)
+    stack.serving.wait_ready()
+    # Handed back at once, not after the job sweeper's stall time (longer than the bound below).
+    assert "Handed 1 unfinished job(s) of an earlier run back to the queue" in stack.serving.output
     with stack.client() as client:
         recording = _poll(client, f"/recordings/{recording_id}", "feedback_status", RECOVERY_BOUND_SECONDS)
     _assert_transcribed_then_failed_at_the_model(recording)
