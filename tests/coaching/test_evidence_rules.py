@@ -134,6 +134,10 @@ def test_numbers_given_in_words_match_digits_and_the_other_way_round() -> None:
         ("My task was to bring it under 200 milliseconds.", "task"),
         ("My lead Dariusz asked me to halve the regression time by June.", "task"),
         ("My district manager Teodoro gave me three months to get that store above eighty.", "task"),
+        ("One of my jobs was to reconcile every invoice against its purchase order.", "task"),
+        ("I was the backend engineer assigned to build database branching for the launch.", "task"),
+        ("The clinic's owner told me to get the waiting list under a month.", "task"),
+        ("The ask from the regional director was a plan for all nine depots.", "task"),
         ("In the end, latency dropped to 180 milliseconds.", "result"),
         ("At my last company our deploys kept failing.", "situation"),
         ("I think it's really a matter of trust in general.", "other"),
@@ -153,18 +157,37 @@ def test_a_responsibility_that_fell_to_the_speaker_is_a_task() -> None:
     assert role_cues("The price fell to ten dollars before the budget meeting.")["task"] == 0.0
 
 
+def test_a_target_to_cut_something_is_a_task_not_a_result() -> None:
+    assert role_cues("The board gave me two quarters to cut the waiting time.") == {
+        **dict.fromkeys(LABELS, 0.0),
+        "task": 1.0,
+    }
+    assert role_cues("Within two quarters we cut the waiting time.")["result"] == 1.0
+    # Told something is news, not a job given.
+    assert role_cues("The foreman told me that the crane had failed its inspection.")["task"] == 0.0
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "I would probably talk to them first.",
         "So if I had to give someone hard news, I'd set up a one on one and explain my reasons.",
         "I'll keep it to the numbers, since they say it best.",
+        "Looking back, I could have flagged it to the client sooner.",
     ],
 )
 def test_what_one_would_do_is_no_task_action_or_result(text: str) -> None:
     cues = role_cues(text)
     assert cues["task"] == cues["action"] == cues["result"] == 0.0
     assert cues["other"] > max(cues["situation"], 1.0)
+
+
+def test_what_was_possible_is_no_hypothetical() -> None:
+    assert role_cues("My responsibility was to save as much of the income as I could.") == {
+        **dict.fromkeys(LABELS, 0.0),
+        "task": 1.0,
+    }
+    assert role_cues("I helped out wherever I could and kept the team updated.")["action"] == 1.0
 
 
 def test_had_done_is_no_hypothetical_and_the_end_of_a_month_no_result() -> None:

@@ -37,7 +37,8 @@ _HYPOTHETICAL = re.compile(
     r"\b(?:i would|i'd(?! (?:already |just |never |also )?(?:been|had|gone|done|got|made|built|put|set|"
     r"run|cut|sent|spent|left|kept|found|led|met|brought|bought|thought|taught|told|held|read|heard|won|"
     r"begun|paid|lost|[a-z]+(?:ed|en|wn))\b)|"
-    r"i could|i should|i'll|i will|if i (?:had|were|was)|my (?:approach|"
+    # "I could" in a story is what was possible ("as much as I could"); "I could have" did not happen.
+    r"i could have|i should|i'll|i will|if i (?:had|were|was)|my (?:approach|"
     r"philosophy) is|i (?:usually|always|tend to|try to|like to))\b",
     re.IGNORECASE,
 )
@@ -65,21 +66,25 @@ def _any_of(*phrases: str) -> re.Pattern[str]:
 
 
 _TASK = _any_of(
-    r"my (?:task|job|goal|role|responsibility|mission|assignment|challenge|mandate)",
-    r"the (?:goal|task|challenge|ask|mandate|target) was",
+    r"my (?:tasks?|jobs?|goals?|roles?|responsibilit(?:y|ies)|missions?|assignments?|challenges?|mandate)",
+    r"the (?:goal|task|challenge|ask|mandate|target)(?: from(?: [a-z]+){1,3}?)? was",
     r"i was (?:asked|responsible|tasked|assigned|in charge|the (?:\w+ )?lead|supposed|expected|brought in)",
+    # "I was the backend engineer assigned to build it": the role may come first.
+    r"i was (?:the|an?) (?:[a-z]+ ){1,3}(?:assigned|asked|tasked|brought in|hired) to",
     r"i had to|i needed to|i (?:was going|had) to (?:own|lead|fix|deliver)|i owned",
     r"it (?:was|fell) (?:up )?(?:to me|on me|my job)",
     # "my district manager Teodoro gave me": who asked may be named (a heard name may be several words).
     r"(?:they|(?:my|our) (?:[a-z]+ )?"
     r"(?:manager|boss|director|lead|team lead|tech lead|vp|cto|ceo|supervisor|head of \w+)"
     r"(?: [a-z]+){0,3}|the cto|he|she) (?:asked|wanted|gave|told|needed) me",
+    # Whoever hands the speaker the job: "the owner told me to", "the partner gave me three months to".
+    r"(?:asked|told|wanted|needed|expected) me to|gave me (?:[a-z]+ ){1,4}?to",
     r"i (?:owned|was responsible for|took (?:on|over)|volunteered)",
 )
 _RESULT = _any_of(
     r"as a result|(?:in|at) the end(?! of)|in the long run|eventually|ended up|result(?:ed)? (?:was|in)",
     r"outcome",
-    r"dropped|fell|rose|went (?:up|down|from)|reduced|increased|improved|saved|cut (?:the|our|it)",
+    r"dropped|fell|rose|went (?:up|down|from)|reduced|increased|improved|saved|(?<!to )cut (?:the|our|it)",
     r"doubled|halved|tripled|grew|shipped on time|delivered on time|launched|since then|ever since",
     r"still (?:use|uses|used)|learned|learnt|taught me|got promoted|praised|percent|no longer",
     r"(?:twice|three times|ten times|half) as (?:many|much|fast|often)",
