@@ -140,6 +140,8 @@ def test_numbers_given_in_words_match_digits_and_the_other_way_round() -> None:
         ("The ask from the regional director was a plan for all nine depots.", "task"),
         ("In the end, latency dropped to 180 milliseconds.", "result"),
         ("At my last company our deploys kept failing.", "situation"),
+        ("In late 2020 the clinic's booking system crashed most Mondays.", "situation"),
+        ("In twenty nineteen the clinic's booking system crashed most Mondays.", "situation"),
         ("I think it's really a matter of trust in general.", "other"),
         ("If you fix the communication, the rest tends to follow.", "other"),
         ("After that, six releases in a row went out on schedule.", "result"),
@@ -150,6 +152,12 @@ def test_wording_cues_name_the_role(text: str, role: str) -> None:
     cues = role_cues(text)
     assert cues[role] == 1.0
     assert sum(cues.values()) == 1.0, cues
+
+
+def test_a_year_sets_the_scene_only_as_a_time() -> None:
+    # A transcript writes the year in digits; a count of 2020 items is no time.
+    assert role_cues("The depot shipped 2020 pallets that week.")["situation"] == 0.0
+    assert role_cues("in 20200 cases")["situation"] == 0.0
 
 
 def test_a_responsibility_that_fell_to_the_speaker_is_a_task() -> None:

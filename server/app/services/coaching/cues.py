@@ -101,6 +101,8 @@ _SITUATION = _any_of(
     r"we had (?:a|an|this|some)|our (?:\w+ ){0,2}(?:was|were|kept|had)|the problem was|the issue was",
     r"we (?:were|noticed)|i was working (?:at|on|with)|this was (?:at|when|back|during)|we were seeing",
     r"(?:i|we) noticed|last (?:spring|summer|autumn|fall|winter)|in twenty|when i (?:became|joined|started)",
+    # A year as a transcript writes it ("in late 2020") is the year said in words ("in twenty...").
+    r"in (?:late |early |mid-?)?(?:19|20)\d\d\b",
     r"at an? (?:\w+ ){0,3}(?:startup|company|bank|agency|firm|retailer|app)",
 )
 _OTHER = _any_of(
