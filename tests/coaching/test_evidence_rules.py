@@ -267,6 +267,16 @@ def test_an_answer_that_tells_no_story_has_its_components_barely_mentioned_at_mo
         "In the end the press was back in safe operation and the order shipped.",
     )
     assert tells_a_story(garbled)
+    # One step among opinions is an anecdote, not a story; a second step makes it one.
+    anecdote = (
+        "Honestly, I think motivation is at the heart of teaching.",
+        "Every child wants to do well if you give them the right conditions.",
+        "Relationships matter more than any lesson plan.",
+        "I stayed behind with one boy a few times after class.",
+    )
+    assert role_cues(anecdote[-1])["action"] > 0
+    assert not tells_a_story(units_of(*anecdote))
+    assert tells_a_story(units_of(*anecdote, "I rang his mother and we agreed a reading plan."))
     told = coverages_of(
         {"situation": story[:1], "task": story[1:2], "action": [], "result": story[2:]}, story
     )

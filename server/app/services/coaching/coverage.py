@@ -19,10 +19,13 @@ COVERAGE_POINTS: dict[Coverage, int] = {"specific": 25, "vague": 15, "barely men
 # Fewer words than this is a passing mention, whatever they hold.
 MENTION_WORDS = 7
 OWNED_TASK_WORDS = 14
-# An answer with no step taken in the first person, no more figures, names and time frames than this
-# and fewer than this share of its units in the past tense tells no story (docs/coaching.md): the
-# rambling answers held 0-2 such items and at most half their units in the past; a story without its
-# actions 6 or more items, or, its names garbled by the transcription, 8 units of 9 in the past.
+# An answer with fewer steps taken in the first person than this, no more figures, names and time
+# frames than STORY_FACTS and fewer than STORY_PAST_SHARE of its units in the past tense tells no
+# story (docs/coaching.md): one step is an anecdote among opinions ("I stayed behind with him a few
+# times"). The rambling answers held 0-2 such items and at most half their units in the past; a
+# story without its actions 6 or more items, or, its names garbled by the transcription, 8 units
+# of 9 in the past.
+STORY_STEPS = 2
 STORY_FACTS = 3
 STORY_PAST_SHARE = 3 / 4
 _PAST = re.compile(
@@ -57,10 +60,10 @@ def coverage(component: str, units: Sequence[Unit]) -> Coverage:
 
 
 def tells_a_story(units: Sequence[Unit]) -> bool:
-    """Whether the answer tells of something that happened: a step the candidate took, enough
+    """Whether the answer tells of something that happened: steps the candidate took, enough
     concrete detail, or most of it in the past tense (a story whose actions are left out still names
     its figures and places, and still tells what happened when the transcript garbles them)."""
-    if any(role_cues(unit.text)["action"] > 0 for unit in units):
+    if sum(1 for unit in units if role_cues(unit.text)["action"] > 0) >= STORY_STEPS:
         return True
     if sum(specifics(unit.text).concrete for unit in units) > STORY_FACTS:
         return True
