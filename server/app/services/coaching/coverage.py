@@ -19,12 +19,9 @@ COVERAGE_POINTS: dict[Coverage, int] = {"specific": 25, "vague": 15, "barely men
 # Fewer words than this is a passing mention, whatever they hold.
 MENTION_WORDS = 7
 OWNED_TASK_WORDS = 14
-# An answer with fewer steps taken in the first person than this, no more figures, names and time
-# frames than STORY_FACTS and fewer than STORY_PAST_SHARE of its units in the past tense tells no
-# story (docs/coaching.md): one step is an anecdote among opinions ("I stayed behind with him a few
-# times"). The rambling answers held 0-2 such items and at most half their units in the past; a
-# story without its actions 6 or more items, or, its names garbled by the transcription, 8 units
-# of 9 in the past.
+# An answer with fewer steps taken in the first person than STORY_STEPS, no more figures, names and
+# time frames than STORY_FACTS and less than STORY_PAST_SHARE of its units in the past tense tells no
+# story: one step among opinions is an anecdote (the labelled set's figures: docs/coaching.md).
 STORY_STEPS = 2
 STORY_FACTS = 3
 STORY_PAST_SHARE = 3 / 4
